@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One strict settings list, shared by every Swift target.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "errand",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "errand", targets: ["ErrandCLI"]),
+        .library(name: "Errand", targets: ["Errand"]),
+        .library(name: "ErrandHTTP", targets: ["ErrandHTTP"]),
+        .library(name: "ErrandEngine", targets: ["ErrandEngine"]),
+        .library(name: "ErrandProtocol", targets: ["ErrandProtocol"]),
+    ],
+    traits: [
+        .trait(name: "Postgres", description: "Build the PostgreSQL task store (postgres-nio)."),
+        .default(enabledTraits: []),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CNghttp2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .target(
+            name: "ErrandHTTP",
+            dependencies: [
+                "CNghttp2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ErrandProtocol",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ErrandEngine",
+            dependencies: [
+                "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Errand",
+            dependencies: [
+                "ErrandHTTP",
+                "ErrandProtocol",
+                "ErrandEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ErrandDemo",
+            dependencies: ["Errand", "ErrandProtocol"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ErrandCLI",
+            dependencies: [
+                "Errand",
+                "ErrandDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandHTTPTests",
+            dependencies: ["ErrandHTTP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandProtocolTests",
+            dependencies: ["ErrandProtocol"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandEngineTests",
+            dependencies: ["ErrandEngine", "ErrandProtocol"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandTests",
+            dependencies: ["Errand", "ErrandDemo", "ErrandHTTP", "ErrandProtocol", "ErrandEngine"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef ERRAND_CNGHTTP2_SHIM_H
+#define ERRAND_CNGHTTP2_SHIM_H
+#include <nghttp2/nghttp2.h>
+#endif

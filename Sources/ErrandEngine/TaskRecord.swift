@@ -1,0 +1,167 @@
+public import ErrandProtocol
+
+/// A task's identity: 128 bits from the system CSPRNG, as a lowercase UUID string.
+public struct TaskID: Sendable, Hashable, Codable, CustomStringConvertible, RawRepresentable {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// A new random version-4 UUID.
+    public static func random() -> TaskID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { byte in
+            let text = String(byte, radix: 16)
+            return text.count == 1 ? "0" + text : text
+        }
+        let parts = [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }
+        return TaskID(parts.joined(separator: "-"))
+    }
+}
+
+/// Who a task belongs to. Without authentication the principal is `nil` and the session scopes listing.
+public struct TaskOwner: Sendable, Hashable, Codable {
+    /// The authenticated principal, or `nil` when the server runs without authentication.
+    public var principal: String?
+    /// The principal's team, for team-visible listing.
+    public var team: String?
+    /// The MCP session (or REST client) that created the task.
+    public var session: String?
+
+    public init(principal: String? = nil, team: String? = nil, session: String? = nil) {
+        self.principal = principal
+        self.team = team
+        self.session = session
+    }
+
+    public static let anonymous = TaskOwner()
+}
+
+/// The lifecycle state. `queued` is internal: on the MCP 2025-11-25 wire it reads `working`.
+public enum TaskStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case queued
+    case working
+    case inputRequired = "input_required"
+    case completed
+    case failed
+    case cancelled
+
+    public var isTerminal: Bool {
+        switch self {
+        case .completed, .failed, .cancelled: return true
+        default: return false
+        }
+    }
+
+    /// Whether the state machine allows moving from `self` to `next`.
+    public func canTransition(to next: TaskStatus) -> Bool {
+        switch (self, next) {
+        case (.queued, .working), (.queued, .failed), (.queued, .cancelled): return true
+        case (.working, .queued): return true  // retry after a lost attempt
+        case (.working, .inputRequired), (.working, .completed), (.working, .failed), (.working, .cancelled):
+            return true
+        case (.inputRequired, .working), (.inputRequired, .completed), (.inputRequired, .failed),
+            (.inputRequired, .cancelled):
+            return true
+        default: return false
+        }
+    }
+}
+
+/// Progress a handler reported: `current` of `total` (if known), with a message.
+public struct TaskProgress: Sendable, Hashable, Codable {
+    public var current: Double
+    public var total: Double?
+    public var message: String?
+    public init(current: Double, total: Double? = nil, message: String? = nil) {
+        self.current = current
+        self.total = total
+        self.message = message
+    }
+}
+
+/// How a task's work ended.
+public enum TaskOutcome: Sendable, Hashable {
+    /// The request's result object (for `tools/call` a `CallToolResult`, which may have `isError: true`).
+    case result(JSONValue)
+    /// The request ended in a JSON-RPC error, reproduced exactly by `tasks/result`.
+    case error(JSONRPCError)
+}
+
+/// What kind of request a task wraps.
+public enum TaskKind: String, Sendable, Hashable, Codable {
+    case toolCall = "tools/call"
+    case resourceRead = "resources/read"
+    case promptGet = "prompts/get"
+}
+
+/// One entry of a task's history.
+public struct TaskHistoryEntry: Sendable, Hashable {
+    public var at: Int64
+    public var status: TaskStatus
+    public var message: String?
+    public var attempt: Int
+    public init(at: Int64, status: TaskStatus, message: String?, attempt: Int) {
+        self.at = at
+        self.status = status
+        self.message = message
+        self.attempt = attempt
+    }
+}
+
+/// Everything known about one task. Times are milliseconds since the Unix epoch.
+public struct TaskRecord: Sendable, Hashable {
+    public var id: TaskID
+    public var owner: TaskOwner
+    public var kind: TaskKind
+    /// Tool name, resource URI or prompt name.
+    public var target: String
+    public var arguments: JSONValue
+    public var status: TaskStatus
+    public var statusMessage: String?
+    public var createdAt: Int64
+    public var lastUpdatedAt: Int64
+    /// Effective retention from `createdAt` in ms; `nil` means unlimited.
+    public var ttlMs: Int64?
+    public var pollIntervalMs: Int64
+    public var progress: TaskProgress?
+    public var outcome: TaskOutcome?
+    /// Attempts started so far (1 for the first run).
+    public var attempt: Int
+    /// Scheduling priority; higher runs first. Default 0.
+    public var priority: Int
+    public var history: [TaskHistoryEntry]
+    /// Opaque request metadata kept for the runner (e.g. the MCP `progressToken`).
+    public var requestMeta: JSONValue?
+
+    public init(
+        id: TaskID, owner: TaskOwner, kind: TaskKind, target: String, arguments: JSONValue,
+        status: TaskStatus, statusMessage: String? = nil, createdAt: Int64, lastUpdatedAt: Int64,
+        ttlMs: Int64?, pollIntervalMs: Int64, progress: TaskProgress? = nil, outcome: TaskOutcome? = nil,
+        attempt: Int = 0, priority: Int = 0, history: [TaskHistoryEntry] = [], requestMeta: JSONValue? = nil
+    ) {
+        self.id = id
+        self.owner = owner
+        self.kind = kind
+        self.target = target
+        self.arguments = arguments
+        self.status = status
+        self.statusMessage = statusMessage
+        self.createdAt = createdAt
+        self.lastUpdatedAt = lastUpdatedAt
+        self.ttlMs = ttlMs
+        self.pollIntervalMs = pollIntervalMs
+        self.progress = progress
+        self.outcome = outcome
+        self.attempt = attempt
+        self.priority = priority
+        self.history = history
+        self.requestMeta = requestMeta
+    }
+
+    /// When the task may be purged, or `nil` for never.
+    public var expiresAt: Int64? { ttlMs.map { createdAt + $0 } }
+}

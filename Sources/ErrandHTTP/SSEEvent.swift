@@ -1,0 +1,63 @@
+/// One Server-Sent Event. `data` may span lines: it is written as one `data:` line per line.
+public struct SSEEvent: Sendable, Hashable {
+    public var id: String?
+    public var event: String?
+    public var data: String
+    /// Reconnection delay in milliseconds for the client (`retry:`).
+    public var retry: Int?
+
+    public init(id: String? = nil, event: String? = nil, data: String, retry: Int? = nil) {
+        self.id = id
+        self.event = event
+        self.data = data
+        self.retry = retry
+    }
+
+    /// The wire form, ending with the blank line that dispatches the event.
+    public var encoded: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(data.utf8.count + 32)
+        if let id { field("id", id, into: &out) }
+        if let event { field("event", event, into: &out) }
+        if let retry { field("retry", String(retry), into: &out) }
+        // Split on CRLF, CR and LF alike so a payload can never inject fields or end the event early.
+        var line: [UInt8] = []
+        var previousWasCR = false
+        for byte in data.utf8 {
+            if byte == 0x0A, previousWasCR {
+                previousWasCR = false
+                continue
+            }
+            previousWasCR = byte == 0x0D
+            if byte == 0x0A || byte == 0x0D {
+                fieldBytes("data", line, into: &out)
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(byte)
+            }
+        }
+        fieldBytes("data", line, into: &out)
+        out.append(0x0A)
+        return out
+    }
+
+    /// A comment line (`: text`), used for keep-alives; clients ignore it.
+    public static func comment(_ text: String) -> [UInt8] {
+        Array(": \(text.filter { $0 != "\n" && $0 != "\r" })\n\n".utf8)
+    }
+
+    private func field(_ name: String, _ value: String, into out: inout [UInt8]) {
+        fieldBytes(name, Array(value.utf8.filter { $0 != 0x0A && $0 != 0x0D }), into: &out)
+    }
+
+    private func fieldBytes(_ name: String, _ value: [UInt8], into out: inout [UInt8]) {
+        out.append(contentsOf: name.utf8)
+        if value.isEmpty {
+            out.append(UInt8(ascii: ":"))
+        } else {
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            out.append(contentsOf: value)
+        }
+        out.append(0x0A)
+    }
+}
