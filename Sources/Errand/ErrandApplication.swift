@@ -30,7 +30,9 @@ public final class ErrandApplication: HTTPResponder {
         self.staticFiles = configuration.publicDirectory.map { StaticFiles(directory: $0) }
         self.requestGuard = RequestGuard.forBinding(
             host: configuration.http.host, extraOrigins: configuration.allowedOrigins)
-        self.rest = RESTAPI(mcp: mcp, streamLimits: configuration.streamLimits, logger: logger)
+        self.rest = RESTAPI(
+            mcp: mcp, streamLimits: configuration.streamLimits,
+            openAPIPath: RESTAPI.openAPIPath(publicDirectory: configuration.publicDirectory), logger: logger)
     }
 
     /// Routes the request and counts the response's status for `/metrics`.

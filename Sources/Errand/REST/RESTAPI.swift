@@ -18,9 +18,12 @@ final class RESTAPI: Sendable {
     let requester = TaskOwner(principal: nil, team: nil, session: "rest")
     /// Longest `?wait=` a result request may block.
     let maxResultWait: Duration = .seconds(60)
+    /// `openapi.yaml` as read at start, served at `/api/openapi.yaml`; `nil` if it was not found.
+    let openAPIDocument: [UInt8]?
     private let ready = Atomic<Bool>(false)
 
-    init(mcp: MCPServer, streamLimits: SSEStream.Limits, logger: Logger) {
+    /// - Parameter openAPIPath: where `openapi.yaml` is (by default beside the dashboard's directory).
+    init(mcp: MCPServer, streamLimits: SSEStream.Limits, openAPIPath: String, logger: Logger) {
         self.catalog = mcp.catalog
         self.engine = mcp.engine
         self.mcp = mcp
@@ -28,6 +31,7 @@ final class RESTAPI: Sendable {
         self.metrics = Metrics()
         self.streamLimits = streamLimits
         self.logger = logger
+        self.openAPIDocument = StaticFiles.read(openAPIPath)
         metrics.observe(engine.events)
     }
 
@@ -52,6 +56,8 @@ final class RESTAPI: Sendable {
             return allow("GET") { .immediate(listTools()) }
         case 1 where segments[0] == "tasks":
             return allow("GET") { listTasks(query) }
+        case 1 where segments[0] == "openapi.yaml":
+            return allow("GET") { .immediate(openAPI()) }
         case 1 where segments[0] == "events":
             return allow("GET") { .immediate(events(request, query)) }
         case 2 where segments[0] == "tools" && !segments[1].isEmpty:
@@ -70,9 +76,26 @@ final class RESTAPI: Sendable {
                 Problem.notFound(
                     "There is no API route \(request.path). Routes: /api/tools, /api/tools/{name}/call, /api/tasks, "
                         + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/cancel, /api/events "
-                        + "(described in /openapi.yaml)."
+                        + "(described in /api/openapi.yaml)."
                 ).response)
         }
+    }
+
+    /// Where `openapi.yaml` sits for a dashboard directory: beside it (`Public` → `openapi.yaml`).
+    static func openAPIPath(publicDirectory: String?) -> String {
+        guard let directory = publicDirectory, let slash = directory.lastIndex(of: "/") else { return "openapi.yaml" }
+        return directory[..<slash] + "/openapi.yaml"
+    }
+
+    func openAPI() -> HTTPResponse {
+        guard let openAPIDocument else {
+            return Problem.notFound(
+                "openapi.yaml was not found beside the dashboard directory when the server started."
+            )
+            .response
+        }
+        return HTTPResponse(
+            status: 200, contentType: "application/yaml", body: openAPIDocument, headers: ["Cache-Control": "no-cache"])
     }
 
     /// `GET /readyz`: 200 once the engine has started, 503 before and while shutting down.
