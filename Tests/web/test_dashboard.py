@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -14,7 +15,9 @@ from conftest import Server, free_port, make_driver
 
 
 def wait(driver, timeout=15):
-    return WebDriverWait(driver, timeout, poll_frequency=0.05)
+    # The page replaces elements as events arrive: a stale reference just means "look again".
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def open_dashboard(driver, url: str, route: str = "#/"):
@@ -26,9 +29,16 @@ def row(driver, task_id: str):
     return driver.find_element(By.CSS_SELECTOR, f'tr[data-task-id="{task_id}"]')
 
 
+def row_field(driver, task_id: str, field: str, attribute: str | None = None) -> str | None:
+    """Reads one cell of a task's row in a single script call (rows are replaced as events arrive)."""
+    return driver.execute_script(
+        "const el = document.querySelector(`tr[data-task-id='${arguments[0]}'] [data-field='${arguments[1]}']`);"
+        "return el ? (arguments[2] ? el.getAttribute(arguments[2]) : el.textContent) : null;",
+        task_id, field, attribute)
+
+
 def row_status(driver, task_id: str) -> str | None:
-    rows = driver.find_elements(By.CSS_SELECTOR, f'tr[data-task-id="{task_id}"] [data-field="status"]')
-    return rows[0].get_attribute("data-status") if rows else None
+    return row_field(driver, task_id, "status", "data-status")
 
 
 def api_fetches(driver) -> int:
@@ -45,15 +55,13 @@ def test_task_started_by_curl_appears_and_progresses_live(browser, base_url, cur
     seen_percentages = set()
 
     def progressed(driver):
-        cells = driver.find_elements(By.CSS_SELECTOR, f'tr[data-task-id="{task_id}"] [data-field="percent"]')
-        if cells:
-            seen_percentages.add(cells[0].text)
+        seen_percentages.add(row_field(driver, task_id, "percent"))
         return row_status(driver, task_id) == "completed"
 
     wait(browser, 20).until(progressed)
     # Progress moved through intermediate values while the task ran (1/3, 2/3 ...), not just to 100 %.
-    assert len(seen_percentages - {"", "100%"}) >= 2, seen_percentages
-    assert "computed 3 steps" in row(browser, task_id).find_element(By.CSS_SELECTOR, '[data-field="message"]').text
+    assert len(seen_percentages - {None, "", "100%"}) >= 2, seen_percentages
+    assert "computed 3 steps" in row_field(browser, task_id, "message")
     assert api_fetches(browser) == fetches_before, "the dashboard polled the task list instead of using events"
     completed = int(browser.find_element(By.CSS_SELECTOR, '[data-count="completed"]').text)
     assert completed >= 1

@@ -68,7 +68,7 @@ function makeControl(name, property, isRequired) {
   const hintID = `${id}-hint`;
   const errorID = `${id}-error`;
   const error = h('span', { class: 'error', id: errorID, 'aria-live': 'polite' });
-  const hintText = [property.description, rangeText(property), property.default !== undefined ? `Default: ${JSON.stringify(property.default)}.` : '']
+  const hintText = [sentence(property.description), rangeText(property), property.default !== undefined ? `Default: ${JSON.stringify(property.default)}.` : '']
     .filter(Boolean).join(' ');
   const hint = hintText ? h('span', { class: 'hint', id: hintID }, hintText) : null;
   const described = [hint ? hintID : '', errorID].filter(Boolean).join(' ');
@@ -125,6 +125,11 @@ function makeControl(name, property, isRequired) {
   function finish(element) {
     return { name, property, isRequired, element, input, error, read, focusTarget };
   }
+}
+
+function sentence(text) {
+  if (!text) return '';
+  return /[.!?)]$/.test(text) ? text : `${text}.`;
 }
 
 function rangeText(property) {
