@@ -60,7 +60,7 @@ public enum TaskStatus: String, Sendable, Hashable, Codable, CaseIterable {
     public func canTransition(to next: TaskStatus) -> Bool {
         switch (self, next) {
         case (.queued, .working), (.queued, .failed), (.queued, .cancelled): return true
-        case (.working, .queued): return true  // retry after a lost attempt
+        case (.working, .queued), (.inputRequired, .queued): return true  // retry after a failed or lost attempt
         case (.working, .inputRequired), (.working, .completed), (.working, .failed), (.working, .cancelled):
             return true
         case (.inputRequired, .working), (.inputRequired, .completed), (.inputRequired, .failed),
