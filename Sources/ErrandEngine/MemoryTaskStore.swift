@@ -2,17 +2,35 @@ import Synchronization
 
 /// Keeps tasks in process memory, guarded by one lock. For tests and `--store memory`: nothing survives a restart.
 ///
-/// Lookups by id are hashed; listing walks a position index kept sorted newest-last, so a page costs
-/// O(log n) to find its start plus the tasks it skips for not matching the query.
+/// Each task is kept as one compact byte array (see ``CompactTaskCoding``), about 200–300 bytes for a typical
+/// finished tool call, so 100,000 retained tasks fit in a few tens of MiB. Lookups by id are hashed; listing
+/// walks a position index kept sorted, so a page costs O(log n) to find its start plus the tasks it skips.
 public final class MemoryTaskStore: TaskStore {
+    private struct Stored {
+        var bytes: [UInt8]
+        var status: TaskStatus
+        /// `Int64.max` when the task never expires.
+        var expiresAt: Int64
+    }
+
+    private struct Position: Equatable {
+        var createdAt: Int64
+        var key: CompactTaskKey
+
+        /// Newest first: larger `createdAt`, then larger id.
+        func precedes(_ other: Position) -> Bool {
+            createdAt != other.createdAt ? createdAt > other.createdAt : other.key < key
+        }
+    }
+
     private struct State {
-        var records: [TaskID: TaskRecord] = [:]
+        var records: [CompactTaskKey: Stored] = [:]
         /// Every stored task's position, oldest first.
-        var order: [TaskListPosition] = []
+        var order: [Position] = []
         var counts: [TaskStatus: Int] = [:]
 
         /// The index of the first position in `order` that is not older than `position`.
-        func boundary(of position: TaskListPosition) -> Int {
+        func boundary(of position: Position) -> Int {
             var low = 0
             var high = order.count
             while low < high {
@@ -22,7 +40,20 @@ public final class MemoryTaskStore: TaskStore {
             return low
         }
 
-        mutating func removeFromOrder(_ position: TaskListPosition) {
+        mutating func insert(_ task: TaskRecord) {
+            let key = CompactTaskKey(task.id)
+            records[key] = Stored(
+                bytes: CompactTaskCoding.encode(task), status: task.status, expiresAt: task.expiresAt ?? .max)
+            counts[task.status, default: 0] += 1
+            let position = Position(createdAt: task.createdAt, key: key)
+            if let last = order.last, !position.precedes(last) {
+                order.insert(position, at: boundary(of: position))
+            } else {
+                order.append(position)
+            }
+        }
+
+        mutating func removeFromOrder(_ position: Position) {
             let index = boundary(of: position)
             if index < order.count, order[index] == position { order.remove(at: index) }
         }
@@ -33,96 +64,103 @@ public final class MemoryTaskStore: TaskStore {
     /// An empty store, or one holding `tasks` (for tests of recovery).
     public init(tasks: [TaskRecord] = []) {
         state.withLock { state in
-            for task in tasks { Self.insert(task, into: &state) }
+            for task in tasks { state.insert(task) }
         }
     }
 
     public func insert(_ task: TaskRecord) async throws {
         try state.withLock { state throws(MemoryTaskStoreError) in
-            guard state.records[task.id] == nil else { throw MemoryTaskStoreError.duplicateID(task.id) }
-            Self.insert(task, into: &state)
-        }
-    }
-
-    private static func insert(_ task: TaskRecord, into state: inout State) {
-        state.records[task.id] = task
-        state.counts[task.status, default: 0] += 1
-        let position = TaskListPosition(task)
-        if let last = state.order.last, !position.precedes(last) {
-            state.order.insert(position, at: state.boundary(of: position))
-        } else {
-            state.order.append(position)
+            guard state.records[CompactTaskKey(task.id)] == nil else { throw .duplicateID(task.id) }
+            state.insert(task)
         }
     }
 
     public func update(_ task: TaskRecord) async throws {
+        let bytes = CompactTaskCoding.encode(task)
+        let key = CompactTaskKey(task.id)
         state.withLock { state in
-            guard let index = state.records.index(forKey: task.id) else { return }
+            guard let index = state.records.index(forKey: key) else { return }
             let old = state.records.values[index]
-            state.records.values[index] = task
+            state.records.values[index] = Stored(bytes: bytes, status: task.status, expiresAt: task.expiresAt ?? .max)
             if old.status != task.status {
                 state.counts[old.status, default: 0] -= 1
                 state.counts[task.status, default: 0] += 1
             }
-            if old.createdAt != task.createdAt {
-                state.removeFromOrder(TaskListPosition(old))
-                let position = TaskListPosition(task)
+            let oldCreatedAt = CompactTaskCoding.header(old.bytes).createdAt
+            if oldCreatedAt != task.createdAt {
+                state.removeFromOrder(Position(createdAt: oldCreatedAt, key: key))
+                let position = Position(createdAt: task.createdAt, key: key)
                 state.order.insert(position, at: state.boundary(of: position))
             }
         }
     }
 
     public func task(_ id: TaskID) async throws -> TaskRecord? {
-        state.withLock { $0.records[id] }
+        let bytes = state.withLock { $0.records[CompactTaskKey(id)]?.bytes }
+        return bytes.map(CompactTaskCoding.decode)
     }
 
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
         let limit = max(1, query.limit)
-        return state.withLock { state in
-            var result: [TaskRecord] = []
-            var index = query.after.map { state.boundary(of: $0) } ?? state.order.count
-            while index > 0, result.count < limit {
+        let found = state.withLock { state -> [[UInt8]] in
+            var found: [[UInt8]] = []
+            var index =
+                query.after.map { state.boundary(of: Position(createdAt: $0.createdAt, key: CompactTaskKey($0.id))) }
+                ?? state.order.count
+            while index > 0, found.count < limit {
                 index -= 1
                 let position = state.order[index]
                 if let createdAfter = query.createdAfter, position.createdAt < createdAfter { break }
-                guard let task = state.records[position.id], query.matches(task) else { continue }
-                result.append(task)
+                guard let stored = state.records[position.key] else { continue }
+                if let statuses = query.statuses, !statuses.contains(stored.status) { continue }
+                let header = CompactTaskCoding.header(stored.bytes)
+                guard
+                    query.matches(
+                        owner: header.owner, status: header.status, target: header.target,
+                        createdAt: header.createdAt)
+                else { continue }
+                found.append(stored.bytes)
             }
-            return result
+            return found
         }
+        return found.map(CompactTaskCoding.decode)
     }
 
     public func delete(_ ids: [TaskID]) async throws {
         state.withLock { state in
-            var removed: [TaskListPosition] = []
+            var removed: [Position] = []
             for id in ids {
-                guard let old = state.records.removeValue(forKey: id) else { continue }
+                let key = CompactTaskKey(id)
+                guard let old = state.records.removeValue(forKey: key) else { continue }
                 state.counts[old.status, default: 0] -= 1
-                removed.append(TaskListPosition(old))
+                removed.append(Position(createdAt: CompactTaskCoding.header(old.bytes).createdAt, key: key))
             }
             if removed.count <= 16 {
                 for position in removed { state.removeFromOrder(position) }
             } else {
-                let removedIDs = Set(removed.map(\.id))
-                state.order.removeAll { removedIDs.contains($0.id) }
+                let keys = Set(removed.map(\.key))
+                state.order.removeAll { keys.contains($0.key) }
             }
         }
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
-        state.withLock { state in
-            var result: [TaskRecord] = []
-            for task in state.records.values where task.status.isTerminal {
-                guard let expiresAt = task.expiresAt, expiresAt <= nowMs else { continue }
-                result.append(task)
-                if result.count >= limit { break }
+        let found = state.withLock { state -> [[UInt8]] in
+            var found: [[UInt8]] = []
+            for stored in state.records.values where stored.expiresAt <= nowMs && stored.status.isTerminal {
+                found.append(stored.bytes)
+                if found.count >= limit { break }
             }
-            return result
+            return found
         }
+        return found.map(CompactTaskCoding.decode)
     }
 
     public func unfinished() async throws -> [TaskRecord] {
-        state.withLock { state in state.records.values.filter { !$0.status.isTerminal } }
+        let found = state.withLock { state in
+            state.records.values.filter { !$0.status.isTerminal }.map(\.bytes)
+        }
+        return found.map(CompactTaskCoding.decode)
     }
 
     public func counts() async throws -> [TaskStatus: Int] {

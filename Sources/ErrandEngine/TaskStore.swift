@@ -87,11 +87,16 @@ public struct TaskStoreQuery: Sendable, Hashable {
 
     /// Whether `task` meets every condition except the position and the limit.
     public func matches(_ task: TaskRecord) -> Bool {
-        if let session, task.owner.session != session { return false }
-        if let statuses, !statuses.contains(task.status) { return false }
-        if let target, task.target != target { return false }
-        if let createdAfter, task.createdAt < createdAfter { return false }
-        if let createdBefore, task.createdAt >= createdBefore { return false }
-        return requester.mayAccess(task.owner)
+        matches(owner: task.owner, status: task.status, target: task.target, createdAt: task.createdAt)
+    }
+
+    /// Whether a task with these fields meets every condition except the position and the limit.
+    public func matches(owner: TaskOwner, status: TaskStatus, target taskTarget: String, createdAt: Int64) -> Bool {
+        if let session, owner.session != session { return false }
+        if let statuses, !statuses.contains(status) { return false }
+        if let target, target != taskTarget { return false }
+        if let createdAfter, createdAt < createdAfter { return false }
+        if let createdBefore, createdAt >= createdBefore { return false }
+        return requester.mayAccess(owner)
     }
 }
