@@ -129,17 +129,20 @@ import Testing
         #expect(try await engine.task(record.id, for: .anonymous).status == .cancelled)
     }
 
-    @Test func runnerStartsWithinAMillisecondOfSubmit() async throws {
+    /// A smoke test only (debug build, tests running in parallel on shared cores): the median pickup is far
+    /// below polling intervals. Release-build measurements are in the engine's commit notes.
+    @Test func runnerStartsRightAfterSubmitWithoutPolling() async throws {
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner)
         let clock = ContinuousClock()
-        var worst = Duration.zero
-        for round in 1...20 {
+        var pickups: [Duration] = []
+        for round in 1...21 {
             let start = clock.now
             _ = try await engine.submit(submission("instant"))
             await runner.started.wait(for: round)
-            worst = max(worst, clock.now - start)
+            pickups.append(clock.now - start)
         }
-        #expect(worst < .milliseconds(50), "slowest pickup \(worst)")
+        let median = pickups.sorted()[10]
+        #expect(median < .milliseconds(10), "median pickup \(median)")
     }
 }
