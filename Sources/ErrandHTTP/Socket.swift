@@ -125,6 +125,11 @@ enum Socket {
         _ = try? retryingSyscall("shut down writing") { shutdown(fd, shutWrite) }
     }
 
+    /// Closes a descriptor; `EINTR` is not retried (the descriptor is gone either way on Linux).
+    static func close(_ fd: Int32) {
+        _ = systemClose(fd)
+    }
+
     /// `host:port` of the peer, for logs; `-` if unknown.
     static func peerName(_ fd: Int32) -> String {
         var storage = sockaddr_storage()
@@ -177,6 +182,7 @@ enum Socket {
     private let shutWrite = Int32(SHUT_WR)
     @inline(__always) private func systemListen(_ fd: Int32, _ backlog: Int32) -> Int32 { Glibc.listen(fd, backlog) }
     private let acceptCall = Glibc.accept
+    private let systemClose = Glibc.close
     @inline(__always) private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
         Glibc.read(fd, buffer, count)
     }
@@ -186,6 +192,7 @@ enum Socket {
     private let shutWrite = SHUT_WR
     @inline(__always) private func systemListen(_ fd: Int32, _ backlog: Int32) -> Int32 { Darwin.listen(fd, backlog) }
     private let acceptCall = Darwin.accept
+    private let systemClose = Darwin.close
     @inline(__always) private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
         Darwin.read(fd, buffer, count)
     }
