@@ -195,9 +195,12 @@ struct HTTPRequestParser: Sendable {
         var length: Int { end - start }
     }
 
-    /// The next complete line from `readIndex`, searching only bytes not searched before.
-    private mutating func nextLine() -> Line? {
-        let end = buffer.count
+    /// The next complete line from `readIndex`, searching only bytes not searched before, and no further
+    /// than a line of `maxLength` (plus `CRLF`) could reach: a single huge read costs at most one line's
+    /// worth of scanning before the limit check refuses it.
+    private mutating func nextLine(maxLength: Int) -> Line? {
+        let window = readIndex + min(maxLength, Int.max - readIndex - 2) + 2
+        let end = min(buffer.count, window)
         guard scanIndex < end else { return nil }
         let from = scanIndex
         let found: Int? = buffer.withUnsafeBytes { raw in
@@ -235,7 +238,8 @@ struct HTTPRequestParser: Sendable {
     // MARK: head
 
     private mutating func parseHeadLine() -> Event? {
-        guard let line = nextLine() else {
+        let maxLength = sawRequestLine ? limits.maxHeaderFieldLength : limits.maxRequestLineLength
+        guard let line = nextLine(maxLength: min(maxLength, limits.maxHeaderBytes)) else {
             // Incomplete line: refuse as soon as what we hold is already over a limit (+1 for a CR).
             let pending = buffer.count - readIndex
             if !sawRequestLine, pending > limits.maxRequestLineLength + 1 { return fail(.requestLineTooLong) }
@@ -467,7 +471,7 @@ struct HTTPRequestParser: Sendable {
     }
 
     private mutating func parseChunkSizeLine() -> Event? {
-        guard let line = nextLine() else {
+        guard let line = nextLine(maxLength: limits.maxChunkLineLength) else {
             if buffer.count - readIndex > limits.maxChunkLineLength {
                 return fail(.badRequest("chunk size line too long"))
             }
@@ -511,7 +515,7 @@ struct HTTPRequestParser: Sendable {
 
     /// Reads one trailer line and discards it; the empty line ends the request.
     private mutating func parseTrailerLine() -> Event? {
-        guard let line = nextLine() else {
+        guard let line = nextLine(maxLength: min(limits.maxHeaderFieldLength, limits.maxHeaderBytes)) else {
             let pending = buffer.count - readIndex
             if pending > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
             if headBytes + pending > limits.maxHeaderBytes { return fail(.headerTooLarge) }
