@@ -14,7 +14,10 @@ import Logging
 /// reading and discarding until the peer closes or ``lingerTimeout`` passes, so that an error response is
 /// not destroyed by a reset when the client was still sending. ``abort()`` skips all that.
 ///
-/// Slow readers: once more than `maxPendingWriteBytes` are queued and unsent, the connection is aborted.
+/// Slow readers: bytes queued while the socket is not writable count against `maxPendingWriteBytes`;
+/// past it the connection is aborted (a client that stops reading an event stream is dropped, not
+/// buffered for without bound). A single write to a writable socket may exceed the limit: a large sized
+/// response to a client that reads is not a slow reader.
 ///
 /// Confined to its loop's queue (hence `@unchecked Sendable`); only ``execute(_:)`` may be called elsewhere.
 final class Connection: ConnectionOutput, @unchecked Sendable {
@@ -126,6 +129,13 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     func write(_ bytes: [UInt8]) {
         guard case .open = state, !bytes.isEmpty else { return }
+        if writeRunning, pendingWriteBytes + bytes.count > maxPendingWriteBytes {
+            logger.notice(
+                "Disconnecting a client that does not read its responses",
+                metadata: ["peer": "\(remoteAddress)", "pendingBytes": "\(pendingWriteBytes + bytes.count)"])
+            abort()
+            return
+        }
         if pendingOffset == pending.count {
             pending = bytes
             pendingOffset = 0
@@ -144,12 +154,6 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         case .lingering, .closed: return
         }
         if !writeRunning { flushNow() }
-        if pendingWriteBytes > maxPendingWriteBytes {
-            logger.notice(
-                "Disconnecting a client that does not read its responses",
-                metadata: ["peer": "\(remoteAddress)", "pendingBytes": "\(pendingWriteBytes)"])
-            abort()
-        }
     }
 
     private func flushNow() {

@@ -38,7 +38,7 @@ protocol ConnectionOutput: AnyObject, Sendable {
     /// Queues bytes; nothing is sent before ``flush()``.
     func write(_ bytes: [UInt8])
     /// Sends what is queued as far as the socket takes it; the rest goes when the socket is writable.
-    /// A peer that lets more than `maxPendingWriteBytes` pile up is disconnected.
+    /// A peer that lets more than `maxPendingWriteBytes` pile up behind a full socket is disconnected.
     func flush()
     /// Flushes, half-closes and closes once the peer has read what was sent (or a linger timeout passes).
     func close()
