@@ -10,9 +10,10 @@ import Logging
 /// One accepted socket: readiness sources, a write buffer and a close sequence, on its event loop's
 /// serial queue. Speaks no protocol itself; bytes go to its ``ConnectionHandler``.
 ///
-/// Close sequence: ``close()`` flushes what is queued, half-closes (`shutdown(SHUT_WR)`) and keeps
-/// reading and discarding until the peer closes or ``lingerTimeout`` passes, so that an error response is
-/// not destroyed by a reset when the client was still sending. ``abort()`` skips all that.
+/// Close sequence: ``close(lingering:)`` flushes what is queued, then closes; when lingering it first
+/// half-closes (`shutdown(SHUT_WR)`) and reads and discards until the peer closes or ``lingerTimeout``
+/// passes, so that an error response is not destroyed by a reset while the client was still sending.
+/// ``abort()`` skips all that.
 ///
 /// Slow readers: bytes queued while the socket is not writable count against `maxPendingWriteBytes`;
 /// past it the connection is aborted (a client that stops reading an event stream is dropped, not
@@ -27,7 +28,7 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
     private enum State {
         case open
         /// Flushing the last bytes; `deadline` bounds a peer that never reads them.
-        case closing(deadline: UInt64)
+        case closing(deadline: UInt64, lingering: Bool)
         /// Half-closed, discarding input until the peer closes or `deadline` passes.
         case lingering(deadline: UInt64)
         case closed
@@ -183,7 +184,9 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
         pendingOffset = 0
         stopWriteSource()
-        if case .closing = state { beginLinger() }
+        if case .closing(_, let lingering) = state {
+            if lingering { beginLinger() } else { teardown() }
+        }
     }
 
     private func startWriteSource() {
@@ -207,9 +210,9 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     // MARK: closing
 
-    func close() {
+    func close(lingering: Bool) {
         guard case .open = state else { return }
-        state = .closing(deadline: loop.now() &+ max(idleTimeout, Self.lingerTimeout.nanoseconds))
+        state = .closing(deadline: loop.now() &+ max(idleTimeout, Self.lingerTimeout.nanoseconds), lingering: lingering)
         if !writeRunning { flushNow() }
     }
 
@@ -240,7 +243,7 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         switch state {
         case .open:
             if let deadline = handler.nextDeadline, now >= deadline { handler.timerFired() }
-        case .closing(let deadline), .lingering(let deadline):
+        case .closing(let deadline, _), .lingering(let deadline):
             if now >= deadline { teardown() }
         case .closed:
             break

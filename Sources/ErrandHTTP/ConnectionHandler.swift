@@ -40,8 +40,10 @@ protocol ConnectionOutput: AnyObject, Sendable {
     /// Sends what is queued as far as the socket takes it; the rest goes when the socket is writable.
     /// A peer that lets more than `maxPendingWriteBytes` pile up behind a full socket is disconnected.
     func flush()
-    /// Flushes, half-closes and closes once the peer has read what was sent (or a linger timeout passes).
-    func close()
+    /// Flushes, then closes. With `lingering`, half-closes first and discards input until the peer closes
+    /// or a linger timeout passes, so that a peer still sending (after an error response) does not get a
+    /// reset that destroys the response before it reads it.
+    func close(lingering: Bool)
     /// Closes now, dropping unsent bytes.
     func abort()
     /// Stops or resumes reading (back-pressure for pipelined requests).

@@ -216,12 +216,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
         closeConnection()
     }
 
+    /// Closes after what is written; lingers when the client may still be sending (after a parse error,
+    /// or with unread pipelined bytes), so that it reads the response rather than a reset.
     func closeConnection() {
         stopParsing = true
         closing = true
         for slot in slots { slot.task?.cancel() }
         slots.removeAll()
-        output.close()
+        output.close(lingering: parser.phase == .stopped || parser.unparsedByteCount > 0)
     }
 
     private func write(_ response: HTTPResponse, for slot: Slot) {

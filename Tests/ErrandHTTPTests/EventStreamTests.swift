@@ -108,7 +108,7 @@ struct EventStreamTests {
             let started = clock.now
             while stream.send(SSEEvent(data: payload)), clock.now - started < .seconds(10) {
                 sent += 1
-                if sent % 8 == 0 { sleep(milliseconds: 1) }
+                if sent % 4 == 0 { sleep(milliseconds: 1) }
             }
             #expect(stream.closeReason == .cancelled)
             #expect(eventually { server.connectionCount == 0 })
