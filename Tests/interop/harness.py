@@ -102,6 +102,9 @@ def start_errand(extra_args: list[str] | None = None, timeout: float = 30.0) -> 
         lines.put(None)
 
     threading.Thread(target=pump, name="errand-stdout", daemon=True).start()
+    pid_dir = os.environ.get("ERRAND_PID_DIR")  # scripts/test.sh kills what is left listed there
+    if pid_dir and Path(pid_dir).is_dir():
+        (Path(pid_dir) / f"errand-{proc.pid}").write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -122,19 +125,26 @@ def start_errand(extra_args: list[str] | None = None, timeout: float = 30.0) -> 
 
 
 def stop(server: Server, timeout: float = 10.0) -> int | None:
-    """SIGTERM the server we started; SIGKILL it if it does not end in `timeout` seconds."""
+    """SIGTERM the server we started; SIGKILL it if it does not end in `timeout` seconds.
+
+    Returns the exit status after SIGTERM, or None if it had to be killed (or was not ours).
+    """
     proc = server.process
     if proc is None:
         return None
-    if proc.poll() is None:
+    code: int | None = proc.poll()
+    if code is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            return proc.wait(timeout=timeout)
+            code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            return None
-    return proc.returncode
+            code = None
+    pid_dir = os.environ.get("ERRAND_PID_DIR")
+    if pid_dir:
+        (Path(pid_dir) / f"errand-{proc.pid}").unlink(missing_ok=True)
+    return code
 
 
 def detect_errand(url: str) -> bool:
