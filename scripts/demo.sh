@@ -67,7 +67,7 @@ done
 for id in "${ids[@]}"; do
     echo "   ${id:0:8}: $(mcp_rpc tasks/result "{\"taskId\":\"$id\"}" | text_of)"
 done
-echo "   as tasks: $(since "$t0") s"
+echo "   as tasks, including polling and fetching the results: $(since "$t0") s"
 echo
 
 echo "4. fire and forget, then check from another session"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build Errand (release) and run its server; arguments go to `errand serve`.
+# Build Errand (release) and run its server; arguments go to `errand serve`, whose defaults are
+# 127.0.0.1:8080, the demo tools and the in-memory store.
 #
 #   scripts/serve.sh                         # http://127.0.0.1:8080/mcp
 #   scripts/serve.sh --port 9000 --log-level debug
@@ -13,7 +14,4 @@ source scripts/lib/common.sh
 ensure_apt_packages libnghttp2-dev || die "could not install libnghttp2-dev"
 log "swift build -c release --product errand"
 swift build -c release --product errand
-if [ "$#" -eq 0 ]; then
-    set -- --host 127.0.0.1 --port 8080
-fi
 exec .build/release/errand serve "$@"
