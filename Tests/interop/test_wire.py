@@ -677,3 +677,28 @@ def test_other_session_reads_task_by_id(server: Server, raw: Raw, contract: Cont
             if contract.check("result" in res, f"new session cannot tasks/result: {res.get('error')}"):
                 assert text_of(res["result"]) == "slept 0.3"
         phone.delete()
+
+
+def test_c19_event_ids_unique_across_streams(raw: Raw) -> None:
+    ids: list[str] = []
+    for n in range(4):
+        resp = raw.post({"jsonrpc": "2.0", "id": 700 + n, "method": "tools/call",
+                         "params": {"name": "echo", "arguments": {"text": str(n)}}})
+        if resp.headers["content-type"].startswith("text/event-stream"):
+            ids += [e.id for e in parse_sse(resp.text) if e.id]
+    assert len(ids) == len(set(ids)), f"SSE event ids repeat across streams: {ids}"
+
+
+def test_c39_disconnect_does_not_cancel(server: Server, raw: Raw) -> None:
+    """A client that gives up waiting on tasks/result does not cancel the task."""
+    task = raw.start_task("sleep", {"seconds": 1})
+    try:  # a blocking tasks/result times out here; one that does not block (the reference) answers
+        raw.post({"jsonrpc": "2.0", "id": 801, "method": "tasks/result",
+                  "params": {"taskId": task["taskId"]}}, timeout=0.3)
+    except httpx.TimeoutException:
+        pass
+    raw.http.close()
+    with Raw(server.url) as again:
+        again.session_id, again.protocol_version = raw.session_id, raw.protocol_version
+        assert again.wait_task(task["taskId"])["status"] == "completed"
+    raw.http = httpx.Client(timeout=30)
