@@ -1,1 +1,134 @@
-public enum ErrandPlaceholder {}
+public import ErrandEngine
+public import ErrandHTTP
+public import ErrandProtocol
+public import Logging
+
+/// The MCP method dispatcher: sessions, version negotiation, tools/resources/prompts, and the Tasks methods.
+/// It knows JSON-RPC, not HTTP framing; ``StreamableHTTPEndpoint`` carries it over HTTP.
+public final class MCPServer: Sendable {
+    /// How one request is answered.
+    public enum Reply: Sendable {
+        /// One JSON-RPC response.
+        case message(JSONRPCMessage)
+        /// An event stream that carries notifications and, last, the response.
+        case stream(SSEStream)
+        /// Nothing: the request was cancelled by the client.
+        case none
+    }
+
+    public let catalog: Catalog
+    public let engine: TaskEngine
+    public let configuration: MCPConfiguration
+    let runner: CatalogRunner
+    let sessions: MCPSessionStore
+    let notifier: TaskNotifier
+    let clock: any EngineClock
+    let logger: Logger
+
+    public init(
+        catalog: Catalog, engine: TaskEngine, configuration: MCPConfiguration = .init(),
+        clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.mcp")
+    ) {
+        self.catalog = catalog
+        self.engine = engine
+        self.configuration = configuration
+        self.runner = CatalogRunner(catalog: catalog, logger: logger)
+        self.sessions = MCPSessionStore(
+            idleTimeoutMs: configuration.sessionIdleTimeoutMs, maxSessions: configuration.maxSessions)
+        self.notifier = TaskNotifier(sessions: sessions, engine: engine)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Live sessions.
+    public var sessionCount: Int { sessions.count }
+
+    /// Ends every session (server shutdown) and stops listening to task events.
+    public func shutdown() {
+        notifier.stop()
+        for session in sessions.all { sessions.remove(session.id) }
+    }
+
+    /// Ends sessions idle past the timeout; returns how many.
+    @discardableResult
+    public func expireIdleSessions() -> Int { sessions.expireIdle(nowMs: clock.nowMs()) }
+
+    func session(_ id: String) -> MCPSession? {
+        let session = sessions.session(id)
+        session?.touch(nowMs: clock.nowMs())
+        return session
+    }
+
+    /// Ends a session; `false` if there was none.
+    func endSession(_ id: String) -> Bool { sessions.remove(id) }
+
+    /// Answers methods that never suspend (no engine call, no tool run); `nil` means use ``reply(...)``.
+    func immediateReply(id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession) -> JSONRPCMessage? {
+        switch method {
+        case "ping": return .result(id: id, result: [:])
+        case "tools/list": return .result(id: id, result: toolsList(session: session))
+        case "resources/list": return .result(id: id, result: ["resources": .array(catalog.resources.map(\.listing))])
+        case "resources/templates/list": return .result(id: id, result: ["resourceTemplates": []])
+        case "prompts/list": return .result(id: id, result: ["prompts": .array(catalog.prompts.map(\.listing))])
+        case "tools/call", "resources/read", "prompts/get": return nil
+        case "tasks/get", "tasks/result", "tasks/list", "tasks/cancel":
+            return session.supportsTasks
+                ? nil
+                : .error(id: id, error: .methodNotFound("Method not found: \(method) (tasks need protocol 2025-11-25)"))
+        default: return .error(id: id, error: .methodNotFound("Method not found: \(method)"))
+        }
+    }
+
+    /// Answers a request that may suspend.
+    func reply(id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession, acceptsEventStream: Bool)
+        async -> Reply
+    {
+        if let quick = immediateReply(id: id, method: method, params: params, session: session) {
+            return .message(quick)
+        }
+        let params = params ?? [:]
+        do {
+            switch method {
+            case "tools/call":
+                return try await callTool(
+                    id: id, params: params, session: session, acceptsEventStream: acceptsEventStream)
+            case "resources/read": return .message(try await readResource(id: id, params: params, session: session))
+            case "prompts/get": return .message(try await getPrompt(id: id, params: params, session: session))
+            case "tasks/get": return .message(try await getTask(id: id, params: params, session: session))
+            case "tasks/result": return .message(try await taskResult(id: id, params: params, session: session))
+            case "tasks/list": return .message(try await listTasks(id: id, params: params, session: session))
+            case "tasks/cancel": return .message(try await cancelTask(id: id, params: params, session: session))
+            default: return .message(.error(id: id, error: .methodNotFound("Method not found: \(method)")))
+            }
+        } catch {
+            return .message(.error(id: id, error: error))
+        }
+    }
+
+    /// Handles a notification from the client (never answered).
+    func receive(notification method: String, params: JSONValue?, session: MCPSession) {
+        switch method {
+        case "notifications/cancelled":
+            // Tasks are cancelled with tasks/cancel; this only stops plain requests still in flight.
+            if let requestID = params?["requestId"].flatMap(JSONRPCID.init) { session.cancelRequest(requestID) }
+        default:
+            break  // notifications/initialized, roots changes and unknown notifications need no action.
+        }
+    }
+
+    /// Handles a response the client POSTed to a request the server sent (e.g. an elicitation answer).
+    func receive(response id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>, session: MCPSession) async {
+        await notifier.deliverInputResponse(id: id, outcome: outcome)
+    }
+
+    func toolsList(session: MCPSession) -> JSONValue {
+        [
+            "tools": .array(
+                catalog.tools.map { tool in
+                    // Without the Tasks revision, `execution` means nothing to the client.
+                    session.supportsTasks
+                        ? catalog.listing(of: tool) : catalog.listing(of: tool).setting("execution", to: nil)
+                })
+        ]
+    }
+}

@@ -1,0 +1,20 @@
+public import ErrandEngine
+public import ErrandHTTP
+
+/// Everything `errand serve` can be told, with documented defaults.
+public struct ErrandConfiguration: Sendable {
+    public var http = HTTPServerConfiguration()
+    public var engine = TaskEngineConfiguration()
+    public var mcp = MCPConfiguration()
+    /// Directory of the dashboard's static files; `nil` serves none. Default `Public`.
+    public var publicDirectory: String? = "Public"
+    /// Origins allowed besides same-origin and loopback (e.g. `https://dash.example.com`).
+    public var allowedOrigins: Set<String> = []
+    /// Slow-subscriber policy for every event stream.
+    public var streamLimits = SSEStream.Limits()
+    /// How often idle MCP sessions are swept. Default 60 s.
+    public var sessionSweepInterval: Duration = .seconds(60)
+    /// Time in-flight requests get to finish at shutdown. Default 5 s.
+    public var shutdownGracePeriod: Duration = .seconds(5)
+    public init() {}
+}

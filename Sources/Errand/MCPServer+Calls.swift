@@ -1,0 +1,184 @@
+import ErrandEngine
+import ErrandHTTP
+import ErrandProtocol
+import Logging
+
+extension MCPServer {
+    /// `params.task` of a task-augmented request, when the session negotiated Tasks.
+    struct TaskParameters {
+        var ttlMs: Int64?
+    }
+
+    /// Reads `params.task`. Sessions without the Tasks revision ignore it, as the spec requires.
+    func taskParameters(_ params: JSONValue, session: MCPSession) throws(JSONRPCError) -> TaskParameters? {
+        guard session.supportsTasks, let task = params["task"] else { return nil }
+        guard task.objectValue != nil else { throw .invalidParams("'task' must be an object, e.g. {\"ttl\": 60000}") }
+        guard let ttl = task["ttl"], !ttl.isNull else { return TaskParameters(ttlMs: nil) }
+        guard let value = ttl.intValue, value >= 0 else {
+            throw .invalidParams("'task.ttl' must be a non-negative integer number of milliseconds")
+        }
+        return TaskParameters(ttlMs: value)
+    }
+
+    /// The decision table of task support (mcp-protocol.md §5.3): `-32601` both ways.
+    func enforce(_ mode: TaskSupport, task: TaskParameters?, session: MCPSession, noun: String) throws(JSONRPCError) {
+        guard session.supportsTasks else { return }
+        if mode == .required, task == nil {
+            throw .methodNotFound("This \(noun) requires task-augmented invocation: add \"task\": {} to the params")
+        }
+        if mode == .forbidden, task != nil {
+            throw .methodNotFound("This \(noun) does not support task-augmented invocation")
+        }
+    }
+
+    /// Creates a task and answers `CreateTaskResult` at once.
+    func createTask(
+        id: JSONRPCID, kind: TaskKind, target: String, arguments: JSONValue, params: JSONValue,
+        task: TaskParameters, pollIntervalMs: Int64?, session: MCPSession
+    ) async throws(JSONRPCError) -> JSONRPCMessage {
+        let submission = TaskSubmission(
+            kind: kind, target: target, arguments: arguments, owner: session.owner, requestedTTLMs: task.ttlMs,
+            pollIntervalMs: pollIntervalMs, requestMeta: params["_meta"])
+        let record: TaskRecord
+        do {
+            record = try await engine.submit(submission)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        logger.debug("task created", metadata: ["task": "\(record.id)", "target": "\(target)"])
+        return .result(
+            id: id,
+            result: [
+                "task": record.mcpTask,
+                "_meta": [
+                    "io.modelcontextprotocol/model-immediate-response": .string(
+                        "Started \(target) as background task \(record.id.rawValue).")
+                ],
+            ])
+    }
+
+    func callTool(id: JSONRPCID, params: JSONValue, session: MCPSession, acceptsEventStream: Bool)
+        async throws(JSONRPCError) -> Reply
+    {
+        guard let name = params["name"]?.stringValue else { throw .invalidParams("tools/call needs a string 'name'") }
+        guard let tool = catalog.tool(named: name) else {
+            throw .invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
+        }
+        let arguments = params["arguments"] ?? [:]
+        guard arguments.objectValue != nil else { throw .invalidParams("'arguments' must be an object") }
+        let task = try taskParameters(params, session: session)
+        try enforce(catalog.taskSupport(of: tool), task: task, session: session, noun: "tool")
+        if let task {
+            return .message(
+                try await createTask(
+                    id: id, kind: .toolCall, target: name, arguments: arguments, params: params, task: task,
+                    pollIntervalMs: tool.pollIntervalMs, session: session))
+        }
+        let progressToken = params["_meta"]?["progressToken"]
+        if let progressToken, acceptsEventStream {
+            return .stream(
+                streamToolCall(id: id, tool: tool, arguments: arguments, token: progressToken, session: session))
+        }
+        let context = ToolContext(logger: logger, progress: { _ in })
+        let output: ToolOutput? = await runCancellable(id: id, session: session) {
+            await self.runner.callTool(tool, arguments: arguments, context: context)
+        }
+        guard let output else { return .none }
+        return .message(.result(id: id, result: output.callToolResult))
+    }
+
+    /// A plain call whose progress notifications and result travel on one event stream.
+    func streamToolCall(id: JSONRPCID, tool: Tool, arguments: JSONValue, token: JSONValue, session: MCPSession)
+        -> SSEStream
+    {
+        let stream = SSEStream()
+        let context = ToolContext(
+            logger: logger,
+            progress: { progress in
+                var params: [String: JSONValue] = ["progressToken": token, "progress": .double(progress.current)]
+                if let total = progress.total { params["total"] = .double(total) }
+                if let message = progress.message { params["message"] = .string(message) }
+                stream.send(Self.event(.notification(method: "notifications/progress", params: .object(params))))
+            })
+        let work = Task {
+            let output = await self.runner.callTool(tool, arguments: arguments, context: context)
+            session.unregister(id)
+            if !Task.isCancelled { stream.send(Self.event(.result(id: id, result: output.callToolResult))) }
+            stream.finish()
+        }
+        session.register(id) { work.cancel() }
+        return stream
+    }
+
+    /// Runs `body` so that `notifications/cancelled` for `id` cancels it; `nil` when it was cancelled.
+    func runCancellable<T: Sendable>(id: JSONRPCID, session: MCPSession, _ body: @escaping @Sendable () async -> T)
+        async -> T?
+    {
+        let work = Task { await body() }
+        session.register(id) { work.cancel() }
+        let value = await work.value
+        session.unregister(id)
+        return work.isCancelled ? nil : value
+    }
+
+    func readResource(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+        -> JSONRPCMessage
+    {
+        guard let uri = params["uri"]?.stringValue else { throw .invalidParams("resources/read needs a string 'uri'") }
+        guard let resource = catalog.resource(uri: uri) else {
+            throw JSONRPCError(
+                code: JSONRPCError.resourceNotFoundCode, message: "Resource not found", data: ["uri": .string(uri)])
+        }
+        let task = try taskParameters(params, session: session)
+        try enforce(resource.taskSupport, task: task, session: session, noun: "resource")
+        if let task {
+            return try await createTask(
+                id: id, kind: .resourceRead, target: uri, arguments: [:], params: params, task: task,
+                pollIntervalMs: nil,
+                session: session)
+        }
+        return try await runInline(id: id, kind: .resourceRead, target: uri, arguments: [:], session: session)
+    }
+
+    func getPrompt(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+        -> JSONRPCMessage
+    {
+        guard let name = params["name"]?.stringValue else { throw .invalidParams("prompts/get needs a string 'name'") }
+        guard let prompt = catalog.prompt(named: name) else { throw .invalidParams("Unknown prompt: \(name)") }
+        let arguments = params["arguments"] ?? [:]
+        guard let members = arguments.objectValue else { throw .invalidParams("'arguments' must be an object") }
+        for argument in prompt.arguments where argument.required && members[argument.name] == nil {
+            throw .invalidParams("Missing required argument '\(argument.name)' for prompt \(name)")
+        }
+        let task = try taskParameters(params, session: session)
+        try enforce(prompt.taskSupport, task: task, session: session, noun: "prompt")
+        if let task {
+            return try await createTask(
+                id: id, kind: .promptGet, target: name, arguments: arguments, params: params, task: task,
+                pollIntervalMs: nil, session: session)
+        }
+        return try await runInline(id: id, kind: .promptGet, target: name, arguments: arguments, session: session)
+    }
+
+    /// Runs a resource read or prompt as a plain request through the same runner tasks use.
+    private func runInline(id: JSONRPCID, kind: TaskKind, target: String, arguments: JSONValue, session: MCPSession)
+        async throws(JSONRPCError) -> JSONRPCMessage
+    {
+        let now = clock.nowMs()
+        let record = TaskRecord(
+            id: TaskID("inline"), owner: session.owner, kind: kind, target: target, arguments: arguments,
+            status: .working, createdAt: now, lastUpdatedAt: now, ttlMs: nil, pollIntervalMs: 0)
+        let context = TaskContext(
+            taskID: record.id, attempt: 1, reportProgress: { _ in },
+            requestInput: { _ in throw ToolError("Plain requests cannot ask for input") })
+        let outcome = await runner.run(record, context: context).outcome
+        switch outcome {
+        case .result(let result): return .result(id: id, result: result)
+        case .error(let error): throw error
+        }
+    }
+
+    static func event(_ message: JSONRPCMessage) -> SSEEvent {
+        SSEEvent(data: String(decoding: message.bytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,107 @@
+import ErrandEngine
+import ErrandProtocol
+
+extension MCPServer {
+    /// Maps an engine refusal to the JSON-RPC error the Tasks spec names.
+    static func rpcError(_ error: TaskEngineError) -> JSONRPCError {
+        switch error.code {
+        case .notFound, .alreadyTerminal, .invalidCursor, .notTerminal:
+            return .invalidParams(error.message)
+        case .quotaExceeded(let retryAfter):
+            return JSONRPCError(
+                code: ErrandErrorCode.quotaExceeded, message: error.message,
+                data: ["retryAfterSeconds": .int(Int64(retryAfter))])
+        case .shuttingDown, .storage:
+            return .internalError(error.message)
+        }
+    }
+
+    func taskID(_ params: JSONValue) throws(JSONRPCError) -> TaskID {
+        guard let id = params["taskId"]?.stringValue else { throw .invalidParams("Missing string 'taskId'") }
+        return TaskID(id)
+    }
+
+    func getTask(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError) -> JSONRPCMessage {
+        let taskID = try taskID(params)
+        do {
+            let record = try await engine.task(taskID, for: session.owner)
+            notifier.watch(taskID, session: session.id)
+            return .result(id: id, result: record.mcpTask)
+        } catch {
+            throw Self.rpcError(error)
+        }
+    }
+
+    /// Blocks until the task is terminal, then answers exactly what the underlying request produced.
+    func taskResult(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+        -> JSONRPCMessage
+    {
+        let taskID = try taskID(params)
+        notifier.watch(taskID, session: session.id)
+        let record: TaskRecord
+        do {
+            record = try await engine.waitForTerminal(taskID, for: session.owner)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        return Self.resultMessage(id: id, record: record)
+    }
+
+    /// The `tasks/result` answer for a terminal task.
+    static func resultMessage(id: JSONRPCID, record: TaskRecord) -> JSONRPCMessage {
+        switch (record.status, record.outcome) {
+        case (.cancelled, _):
+            return .error(
+                id: id,
+                error: .invalidParams(
+                    "Task was cancelled", data: ["taskId": .string(record.id.rawValue), "status": "cancelled"]))
+        case (_, .result(let result)?):
+            let meta = (result["_meta"]?.objectValue ?? [:]).merging(
+                record.relatedTaskMeta.objectValue ?? [:], uniquingKeysWith: { _, ours in ours })
+            return .result(id: id, result: result.setting("_meta", to: .object(meta)))
+        case (_, .error(let error)?):
+            return .error(id: id, error: error)
+        case (.failed, nil) where record.kind == .toolCall:
+            // The work ended without a result (timeout, restart): what the call would have said.
+            let output = ToolOutput.error(record.statusMessage ?? "The task failed")
+            return .result(id: id, result: output.callToolResult.setting("_meta", to: record.relatedTaskMeta))
+        default:
+            return .error(id: id, error: .internalError(record.statusMessage ?? "The task ended without a result"))
+        }
+    }
+
+    func listTasks(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError) -> JSONRPCMessage {
+        var cursor: String?
+        if let value = params["cursor"], !value.isNull {
+            guard let text = value.stringValue else { throw .invalidParams("'cursor' must be a string") }
+            cursor = text
+        }
+        let query = TaskListQuery(scope: .session(session.id), cursor: cursor, limit: configuration.taskListPageSize)
+        do {
+            let page = try await engine.list(query, for: session.owner)
+            var result: [String: JSONValue] = ["tasks": .array(page.tasks.map(\.mcpTask))]
+            if let next = page.nextCursor { result["nextCursor"] = .string(next) }
+            return .result(id: id, result: .object(result))
+        } catch {
+            throw Self.rpcError(error)
+        }
+    }
+
+    func cancelTask(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+        -> JSONRPCMessage
+    {
+        let taskID = try taskID(params)
+        do {
+            let record = try await engine.cancel(taskID, for: session.owner, reason: "Cancelled by the client")
+            return .result(id: id, result: record.mcpTask)
+        } catch {
+            throw Self.rpcError(error)
+        }
+    }
+}
+
+/// Errand's own JSON-RPC error codes (implementation-defined server range).
+public enum ErrandErrorCode {
+    /// A per-principal task limit was hit; `data.retryAfterSeconds` says when to try again.
+    public static let quotaExceeded = -32029
+}

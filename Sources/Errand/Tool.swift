@@ -1,0 +1,137 @@
+public import ErrandEngine
+public import ErrandProtocol
+public import Logging
+
+/// Whether a tool may, must, or must not run as a task (`execution.taskSupport` on the wire).
+public enum TaskSupport: String, Sendable, Hashable {
+    case forbidden
+    case optional
+    case required
+}
+
+/// A tool the server offers: its declaration and its async handler.
+///
+/// ```swift
+/// Tool(name: "echo", description: "Returns the text.", inputSchema: .object(["text": .string()])) { args, _ in
+///     .text(try args.string("text"))
+/// }
+/// ```
+public struct Tool: Sendable {
+    public typealias Handler = @Sendable (ToolArguments, ToolContext) async throws -> ToolOutput
+
+    public var name: String
+    public var title: String?
+    public var description: String
+    public var inputSchema: JSONSchema
+    public var outputSchema: JSONValue?
+    /// `nil` takes the server's default (see ``ErrandConfiguration/defaultTaskSupport``); tools that never run
+    /// as tasks and declare nothing on the wire use ``TaskSupport/forbidden`` with ``declaresExecution`` false.
+    public var taskSupport: TaskSupport?
+    /// Whether `tools/list` shows `execution` for this tool. FastMCP omits it for plain tools.
+    public var declaresExecution: Bool
+    /// Poll interval advertised in this tool's tasks (ms); `nil` → the engine default.
+    public var pollIntervalMs: Int64?
+    /// Timeout and retry policy of this tool's tasks.
+    public var policy: TaskPolicy
+    /// Argument names whose values the dashboard and REST listings show as `"***"`.
+    public var redactedArguments: Set<String>
+    public var handler: Handler
+
+    public init(
+        name: String, title: String? = nil, description: String, inputSchema: JSONSchema = .object([:]),
+        outputSchema: JSONValue? = nil, taskSupport: TaskSupport? = nil, declaresExecution: Bool = true,
+        pollIntervalMs: Int64? = nil, policy: TaskPolicy = .default, redactedArguments: Set<String> = [],
+        handler: @escaping Handler
+    ) {
+        self.name = name
+        self.title = title
+        self.description = description
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.taskSupport = taskSupport
+        self.declaresExecution = declaresExecution
+        self.pollIntervalMs = pollIntervalMs
+        self.policy = policy
+        self.redactedArguments = redactedArguments
+        self.handler = handler
+    }
+}
+
+/// What a tool returns: content blocks, optionally structured content, optionally flagged as an error.
+public struct ToolOutput: Sendable {
+    public var content: [JSONValue]
+    public var structuredContent: JSONValue?
+    public var isError: Bool
+
+    public init(content: [JSONValue], structuredContent: JSONValue? = nil, isError: Bool = false) {
+        self.content = content
+        self.structuredContent = structuredContent
+        self.isError = isError
+    }
+
+    /// One text block.
+    public static func text(_ text: String) -> ToolOutput {
+        ToolOutput(content: [["type": "text", "text": .string(text)]])
+    }
+
+    /// Structured output with its JSON text as the content block, as the spec recommends.
+    public static func structured(_ value: JSONValue) -> ToolOutput {
+        ToolOutput(
+            content: [["type": "text", "text": .string(JSONWriter.string(value, options: .sortedKeys))]],
+            structuredContent: value)
+    }
+
+    /// An error result (`isError: true`) whose text says what went wrong.
+    public static func error(_ message: String) -> ToolOutput {
+        ToolOutput(content: [["type": "text", "text": .string(message)]], isError: true)
+    }
+
+    /// The `CallToolResult` object.
+    public var callToolResult: JSONValue {
+        var result: [String: JSONValue] = ["content": .array(content), "isError": .bool(isError)]
+        if let structuredContent { result["structuredContent"] = structuredContent }
+        return .object(result)
+    }
+
+    /// The first text block, for status messages.
+    public var firstText: String? {
+        content.lazy.compactMap { $0["text"]?.stringValue }.first
+    }
+}
+
+/// An error a tool throws to fail with a message the caller sees (`isError: true`).
+public struct ToolError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What a running tool can use: a logger, progress reporting, input requests, and whether it runs as a task.
+public struct ToolContext: Sendable {
+    public var logger: Logger
+    /// The task this call runs as, or `nil` for a plain call.
+    public var taskID: TaskID?
+    let progressSink: @Sendable (TaskProgress) async -> Void
+    let inputSource: (@Sendable (JSONValue) async throws -> JSONValue)?
+
+    public init(
+        logger: Logger, taskID: TaskID? = nil, progress: @escaping @Sendable (TaskProgress) async -> Void,
+        input: (@Sendable (JSONValue) async throws -> JSONValue)? = nil
+    ) {
+        self.logger = logger
+        self.taskID = taskID
+        self.progressSink = progress
+        self.inputSource = input
+    }
+
+    /// Reports progress: `current` of `total`, with a message that also becomes the task's status message.
+    public func progress(_ current: Double, total: Double? = nil, message: String? = nil) async {
+        await progressSink(TaskProgress(current: current, total: total, message: message))
+    }
+
+    /// Asks the client for input (MCP elicitation); throws ``ToolError`` when the client cannot be asked.
+    public func requestInput(_ request: JSONValue) async throws -> JSONValue {
+        guard let inputSource else { throw ToolError("This call cannot ask the client for input") }
+        return try await inputSource(request)
+    }
+}

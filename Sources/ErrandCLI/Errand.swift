@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct ErrandCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "errand",
+        abstract: "An MCP server for long-running work: tasks that outlive the connection that started them.",
+        version: "0.1.0",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}

@@ -1,0 +1,77 @@
+public import ArgumentParser
+import Errand
+import ErrandDemo
+import ErrandEngine
+import ErrandHTTP
+import Glibc
+public import Logging
+
+/// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the demo tools.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve MCP at /mcp, health at /healthz and the dashboard at /, with the demo tools.")
+
+    @Option(help: "Address to bind. Anything but loopback exposes the server to the network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind; 0 picks a free port.")
+    var port = 8080
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "Task store: 'memory' (lost on exit).")
+    var store = "memory"
+
+    @Option(help: "Directory of the dashboard's static files.")
+    var publicDir = "Public"
+
+    @Option(help: "Tasks running at once; more wait in a queue.")
+    var maxConcurrentTasks = 256
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxConcurrentTasks > 0 else { throw ValidationError("--max-concurrent-tasks must be positive") }
+        guard store == "memory" else {
+            throw ValidationError("--store '\(store)' is not supported; use 'memory'")
+        }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "errand")
+        var configuration = ErrandConfiguration()
+        configuration.http.host = host
+        configuration.http.port = port
+        configuration.engine.maxConcurrentTasks = maxConcurrentTasks
+        configuration.publicDirectory = publicDir
+
+        let application = ErrandApplication(
+            configuration: configuration, catalog: DemoCatalog.make(), store: MemoryTaskStore(), logger: logger)
+        try await application.start()
+        let server = HTTPServer(configuration: configuration.http, responder: application, logger: logger)
+        let boundPort = try server.start()
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        StandardOutput.writeLine("listening on http://\(shownHost):\(boundPort)")
+
+        let signal = await SignalWatcher.waitForTermination()
+        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await server.shutdown(gracePeriod: configuration.shutdownGracePeriod)
+        await application.shutdown()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Unbuffered lines on standard output (the `listening on` line scripts wait for).
+enum StandardOutput {
+    static func writeLine(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,226 @@
+import Errand
+import ErrandHTTP
+import ErrandProtocol
+import Testing
+
+/// Task-augmented requests and the tasks/* methods (mcp-protocol.md §5–6, checklist 40–71).
+@Suite struct TaskMethodTests {
+    func createTask(_ app: TestApplication, session: String, tool: String, arguments: JSONValue, task: JSONValue = [:])
+        async throws -> JSONValue
+    {
+        let response = try await app.call(
+            "tools/call", ["name": .string(tool), "arguments": arguments, "task": task], session: session)
+        return try #require(response["result"]?["task"], "no task in \(response)")
+    }
+
+    @Test func decisionTableOfTaskSupport() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let required = try await app.call("tools/call", ["name": "must_be_background"], session: session)
+        #expect(required["error"]?["code"] == .int(-32601))
+        let forbidden = try await app.call("tools/call", ["name": "sync_only", "task": [:]], session: session)
+        #expect(forbidden["error"]?["code"] == .int(-32601))
+        let plain = try await app.call(
+            "tools/call", ["name": "echo", "arguments": ["text": "x"], "task": [:]], session: session)
+        #expect(plain["error"]?["code"] == .int(-32601))
+        // A session without the Tasks revision ignores `task` and runs normally.
+        let old = try await app.initialize(version: "2025-06-18")
+        let ignored = try await app.call(
+            "tools/call", ["name": "sleep", "arguments": ["seconds": 0], "task": [:]], session: old)
+        #expect(ignored["result"]?["content"]?[0]?["text"] == "slept 0")
+        let listed = try await app.call("tasks/list", session: old)
+        #expect(listed["error"]?["code"] == .int(-32601))
+    }
+
+    @Test func createTaskReturnsAWorkingTaskAtOnce() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(
+            app, session: session, tool: "sleep", arguments: ["seconds": 5], task: ["ttl": 60000])
+        #expect(task["status"] == "working")
+        #expect(task["ttl"] == .int(60000))
+        #expect(task["pollInterval"]?.intValue != nil)
+        let id = try #require(task["taskId"]?.stringValue)
+        #expect(id.count == 36)
+        let created = try #require(task["createdAt"]?.stringValue)
+        #expect(created.hasSuffix("Z") && created.count == 24)
+        #expect(task["lastUpdatedAt"] == task["createdAt"])
+        let unlimited = try await createTask(app, session: session, tool: "sleep", arguments: ["seconds": 0])
+        #expect(unlimited["ttl"]?.intValue != nil)  // server default, always present
+        let huge = try await createTask(
+            app, session: session, tool: "sleep", arguments: ["seconds": 0], task: ["ttl": 999_999_999_999])
+        #expect(huge["ttl"]?.intValue == 7 * 86_400_000)
+    }
+
+    @Test func resultBlocksUntilDoneAndCarriesRelatedTask() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(app, session: session, tool: "sleep", arguments: ["seconds": 0.2])
+        let id = try #require(task["taskId"])
+        let result = try await app.call("tasks/result", ["taskId": id], session: session)
+        #expect(result["result"]?["content"]?[0]?["text"] == "slept 0.2")
+        #expect(result["result"]?["_meta"]?["io.modelcontextprotocol/related-task"]?["taskId"] == id)
+        let got = try await app.call("tasks/get", ["taskId": id], session: session)
+        #expect(got["result"]?["status"] == "completed")
+        #expect(got["result"]?["_meta"] == nil)
+    }
+
+    @Test func failedToolTaskReproducesTheErrorResult() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(app, session: session, tool: "fail", arguments: ["message": "kaboom"])
+        let id = try #require(task["taskId"])
+        let result = try await app.call("tasks/result", ["taskId": id], session: session)
+        #expect(result["result"]?["isError"] == true)
+        #expect(result["result"]?["content"]?[0]?["text"] == "kaboom")
+        let got = try await app.call("tasks/get", ["taskId": id], session: session)
+        #expect(got["result"]?["status"] == "failed")
+        #expect(got["result"]?["statusMessage"] == "kaboom")
+    }
+
+    @Test func cancelRules() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(app, session: session, tool: "sleep", arguments: ["seconds": 30])
+        let id = try #require(task["taskId"])
+        let waiter = Task { try await app.call("tasks/result", ["taskId": id], id: 9, session: session) }
+        let cancelled = try await app.call("tasks/cancel", ["taskId": id], session: session)
+        #expect(cancelled["result"]?["status"] == "cancelled")
+        let released = try await waiter.value
+        #expect(released["error"]?["code"] == .int(-32602))
+        #expect(released["error"]?["data"]?["status"] == "cancelled")
+        let again = try await app.call("tasks/cancel", ["taskId": id], session: session)
+        #expect(again["error"]?["code"] == .int(-32602))
+        #expect(again["error"]?["message"]?.stringValue?.contains("terminal") == true)
+        let got = try await app.call("tasks/get", ["taskId": id], session: session)
+        #expect(got["result"]?["status"] == "cancelled")
+    }
+
+    @Test func unknownTaskIdsAreInvalidParams() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        for method in ["tasks/get", "tasks/result", "tasks/cancel"] {
+            let response = try await app.call(method, ["taskId": "no-such-task"], session: session)
+            #expect(response["error"]?["code"] == .int(-32602), "\(method)")
+            let missing = try await app.call(method, [:], session: session)
+            #expect(missing["error"]?["code"] == .int(-32602), "\(method) without taskId")
+        }
+    }
+
+    @Test func listIsScopedToTheSessionAndPaginates() async throws {
+        let app = try await TestApplication { $0.mcp.taskListPageSize = 2 }
+        let mine = try await app.initialize()
+        let theirs = try await app.initialize()
+        var ids: Set<JSONValue> = []
+        for _ in 0..<3 {
+            let task = try await createTask(app, session: mine, tool: "sleep", arguments: ["seconds": 0])
+            ids.insert(try #require(task["taskId"]))
+        }
+        _ = try await createTask(app, session: theirs, tool: "sleep", arguments: ["seconds": 0])
+        let first = try await app.call("tasks/list", session: mine)
+        #expect(first["result"]?["tasks"]?.arrayValue?.count == 2)
+        let cursor = try #require(first["result"]?["nextCursor"])
+        let second = try await app.call("tasks/list", ["cursor": cursor], session: mine)
+        #expect(second["result"]?["tasks"]?.arrayValue?.count == 1)
+        #expect(second["result"]?["nextCursor"] == nil)
+        let listed = Set(
+            (first["result"]?["tasks"]?.arrayValue ?? []) + (second["result"]?["tasks"]?.arrayValue ?? [])
+        ).map { $0["taskId"]! }
+        #expect(Set(listed) == ids)
+        let bad = try await app.call("tasks/list", ["cursor": "garbage!"], session: mine)
+        #expect(bad["error"]?["code"] == .int(-32602))
+        let empty = try await app.call("tasks/list", [:], session: mine)
+        #expect(empty["result"]?["tasks"] != nil)
+    }
+
+    @Test func anotherSessionFetchesTheResultById() async throws {
+        let app = try await TestApplication()
+        let laptop = try await app.initialize()
+        let task = try await createTask(app, session: laptop, tool: "sleep", arguments: ["seconds": 0.1])
+        let id = try #require(task["taskId"])
+        var headers = TestApplication.jsonHeaders
+        headers.set("Mcp-Session-Id", laptop)
+        _ = await app.send(HTTPRequest(method: "DELETE", target: "/mcp", headers: headers))
+        let phone = try await app.initialize()
+        let result = try await app.call("tasks/result", ["taskId": id], session: phone)
+        #expect(result["result"]?["content"]?[0]?["text"] == "slept 0.1")
+    }
+
+    @Test func statusNotificationsReachTheGetStream() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let stream = try await app.openEventStream(session: session)
+        let task = try await createTask(app, session: session, tool: "slow_computation", arguments: ["duration": 1])
+        let id = try #require(task["taskId"])
+        let progress = try await TestApplication.nextMessage(on: stream, method: "notifications/tasks/status") {
+            $0["params"]?["statusMessage"] == "step 1/1"
+        }
+        #expect(progress["params"]?["taskId"] == id)
+        #expect(progress["params"]?["_meta"] == nil)
+        let done = try await TestApplication.nextMessage(on: stream, method: "notifications/tasks/status") {
+            $0["params"]?["status"] == "completed"
+        }
+        #expect(done["params"]?["taskId"] == id)
+        #expect(done["params"]?["ttl"]?.intValue != nil)
+    }
+
+    @Test func progressTokenOfATaskCallReachesTheGetStream() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let stream = try await app.openEventStream(session: session)
+        let response = try await app.call(
+            "tools/call",
+            [
+                "name": "run_tests", "arguments": ["tests": 2, "test_ms": 1], "task": [:],
+                "_meta": ["progressToken": 41],
+            ], session: session)
+        let id = try #require(response["result"]?["task"]?["taskId"])
+        let progress = try await TestApplication.nextMessage(on: stream, method: "notifications/progress")
+        #expect(progress["params"]?["progressToken"] == .int(41))
+        #expect(progress["params"]?["_meta"]?["io.modelcontextprotocol/related-task"]?["taskId"] == id)
+    }
+
+    @Test func resourcesAndPromptsRunAsTasks() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let read = try await app.call(
+            "resources/read", ["uri": "errand://reports/weekly", "task": ["ttl": 60000]], session: session)
+        let readID = try #require(read["result"]?["task"]?["taskId"])
+        let contents = try await app.call("tasks/result", ["taskId": readID], session: session)
+        #expect(contents["result"]?["contents"]?[0]?["uri"] == "errand://reports/weekly")
+        let prompt = try await app.call(
+            "prompts/get", ["name": "research_brief", "arguments": ["topic": "tides"], "task": [:]], session: session)
+        let promptID = try #require(prompt["result"]?["task"]?["taskId"])
+        let messages = try await app.call("tasks/result", ["taskId": promptID], session: session)
+        #expect(messages["result"]?["messages"]?[0]?["role"] == "user")
+    }
+
+    @Test func elicitationRoundTripMovesThroughInputRequired() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize(capabilities: ["elicitation": [:]])
+        let stream = try await app.openEventStream(session: session)
+        let task = try await createTask(
+            app, session: session, tool: "approve_deployment", arguments: ["service": "api"])
+        let id = try #require(task["taskId"])
+        let request = try await TestApplication.nextMessage(on: stream, method: "elicitation/create")
+        #expect(request["params"]?["_meta"]?["io.modelcontextprotocol/related-task"]?["taskId"] == id)
+        let waiting = try await app.call("tasks/get", ["taskId": id], session: session)
+        #expect(waiting["result"]?["status"] == "input_required")
+        let answer = await app.post(
+            ["jsonrpc": "2.0", "id": request["id"]!, "result": ["action": "accept", "content": ["approve": true]]],
+            session: session)
+        #expect(answer.status == 202)
+        let result = try await app.call("tasks/result", ["taskId": id], session: session)
+        #expect(result["result"]?["content"]?[0]?["text"] == "deployed api")
+    }
+
+    @Test func elicitationWithoutTheCapabilityFailsTheTaskClearly() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(
+            app, session: session, tool: "approve_deployment", arguments: ["service": "api"])
+        let result = try await app.call("tasks/result", ["taskId": try #require(task["taskId"])], session: session)
+        #expect(result["result"]?["isError"] == true)
+        #expect(result["result"]?["content"]?[0]?["text"]?.stringValue?.contains("elicitation") == true)
+    }
+}
