@@ -13,6 +13,7 @@ public final class ErrandApplication: HTTPResponder {
     let staticFiles: StaticFiles?
     let requestGuard: RequestGuard
     let logger: Logger
+    let rest: RESTAPI
 
     public init(
         configuration: ErrandConfiguration, catalog: Catalog, store: any TaskStore,
@@ -29,20 +30,45 @@ public final class ErrandApplication: HTTPResponder {
         self.staticFiles = configuration.publicDirectory.map { StaticFiles(directory: $0) }
         self.requestGuard = RequestGuard.forBinding(
             host: configuration.http.host, extraOrigins: configuration.allowedOrigins)
+        self.rest = RESTAPI(
+            mcp: mcp, streamLimits: configuration.streamLimits,
+            openAPIPath: RESTAPI.openAPIPath(publicDirectory: configuration.publicDirectory), logger: logger)
     }
 
+    /// Routes the request and counts the response's status for `/metrics`.
     public func reply(to request: HTTPRequest) -> HTTPReply {
+        let metrics = rest.metrics
+        switch route(request) {
+        case .immediate(let response):
+            metrics.countResponse(status: response.status)
+            return .immediate(response)
+        case .deferred(let body):
+            return .deferred {
+                let response = await body()
+                metrics.countResponse(status: response.status)
+                return response
+            }
+        }
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPReply {
         let path = request.path
         switch path {
         case "/healthz":
             return .immediate(.text(200, "ok\n"))
+        case "/readyz":
+            return .immediate(rest.readiness())
+        case "/metrics":
+            return rest.metricsReply()
         case "/mcp":
             if let refusal = requestGuard.check(request) { return .immediate(refusal) }
             return endpoint.reply(to: request)
         default:
-            if path.hasPrefix("/api/") {
-                if let refusal = requestGuard.check(request) { return .immediate(refusal) }
-                return .immediate(.text(404, "No such API route: \(path)\n"))
+            if path.hasPrefix("/api/") || path == "/api" {
+                if let refusal = requestGuard.check(request) {
+                    return .immediate(Problem(403, RESTAPI.text(of: refusal)).response)
+                }
+                return rest.reply(to: request)
             }
             if request.method == "GET" || request.method == "HEAD",
                 let file = staticFiles?.response(for: path, method: request.method)
@@ -56,6 +82,7 @@ public final class ErrandApplication: HTTPResponder {
     /// Starts the engine (recovering stored tasks) and the session sweeper.
     public func start() async throws {
         try await engine.start()
+        rest.setReady(true)
         let interval = configuration.sessionSweepInterval
         Task { [weak self] in
             while !Task.isCancelled {

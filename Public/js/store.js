@@ -1,0 +1,95 @@
+// The dashboard's copy of the tasks: loaded once with GET /api/tasks, then kept current by the
+// /api/events stream alone (no polling). Reloads after a reconnect or a `reset` event.
+import { api } from './api.js';
+
+const tasks = new Map();
+const listeners = new Set();
+let source = null;
+let retryTimer = null;
+
+/** Calls `listener(change)` on every change: {type: 'task', task, previous} | {type: 'reload'} | {type: 'connection', state}. */
+export function subscribe(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function emit(change) {
+  for (const listener of listeners) listener(change);
+}
+
+export function allTasks() {
+  return [...tasks.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+export function getTask(id) {
+  return tasks.get(id);
+}
+
+/** Stores a task fetched or returned by the API, if it is newer than what we have. */
+export function remember(task) {
+  const previous = tasks.get(task.id);
+  if (previous && previous.lastUpdatedAt > task.lastUpdatedAt) return;
+  tasks.set(task.id, task);
+  emit({ type: 'task', task, previous });
+}
+
+let reloading = 0;
+let pending = [];
+
+/** Replaces the tasks with GET /api/tasks; events that arrive meanwhile are applied on top of it. */
+export async function reload() {
+  reloading += 1;
+  try {
+    const list = await api.tasks();
+    tasks.clear();
+    for (const task of list) tasks.set(task.id, task);
+    for (const event of pending) apply(event, false);
+  } finally {
+    reloading -= 1;
+    if (reloading === 0) pending = [];
+  }
+  emit({ type: 'reload' });
+}
+
+function apply(event, notify = true) {
+  if (event.type === 'deleted') {
+    const previous = tasks.get(event.task.id);
+    tasks.delete(event.task.id);
+    if (notify) emit({ type: 'deleted', task: event.task, previous });
+    return;
+  }
+  const previous = tasks.get(event.task.id);
+  if (previous && previous.lastUpdatedAt > event.task.lastUpdatedAt) return;
+  tasks.set(event.task.id, event.task);
+  if (notify) emit({ type: 'task', task: event.task, previous });
+}
+
+function setConnection(state) {
+  emit({ type: 'connection', state });
+}
+
+/** Opens the event stream; reconnects by itself (EventSource retries; we reopen it if it gave up). */
+export function connect() {
+  clearTimeout(retryTimer);
+  source = new EventSource('/api/events');
+  // Every (re)connection reloads the list: the server may have restarted, or events may have been missed.
+  const resync = () => {
+    setConnection('live');
+    reload().catch(() => {});
+  };
+  source.addEventListener('ready', resync);
+  source.addEventListener('reset', resync);
+  source.addEventListener('task', (message) => {
+    let event;
+    try { event = JSON.parse(message.data); } catch { return; }
+    if (reloading > 0) pending.push(event);
+    apply(event);
+  });
+  source.addEventListener('error', () => {
+    setConnection('reconnecting');
+    if (source.readyState === EventSource.CLOSED) {
+      // The browser gave up (e.g. a proxy answered 502): open a new stream shortly.
+      retryTimer = setTimeout(connect, 2000);
+    }
+  });
+}
