@@ -109,6 +109,12 @@ extension TaskEngine {
             return
         }
         active[id] = nil
+        if active.capacity > 4096, active.count * 8 < active.capacity {
+            // Dictionaries never shrink: after a burst of queued work, give the memory back.
+            var shrunk = [TaskID: ActiveTask](minimumCapacity: active.count * 2)
+            for (key, value) in active { shrunk[key] = value }
+            active = shrunk
+        }
         for waiter in entry.terminalWaiters.values { waiter.resume(returning: entry.record) }
     }
 }
