@@ -14,6 +14,10 @@ PYTEST_SUITES=(
     "interop     .venv-v1  Tests/requirements-v1.txt"
     "interop_v2  .venv-v2  Tests/requirements-v2.txt"
 )
+# Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
+SCRIPT_SUITES=(
+    scripts/test-web.sh
+)
 APT_PACKAGES=(libnghttp2-dev curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
@@ -147,6 +151,31 @@ for line in "${PYTEST_SUITES[@]}"; do
     PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
     PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
     record "$name" "$status" $((SECONDS - t0)) "${closing:-no pytest summary}"
+done
+
+# ---------------------------------------------------------------- 4. script suites
+for script in "${SCRIPT_SUITES[@]}"; do
+    name="$(basename "$script" .sh)"
+    if [ "$BUILD_OK" -ne 1 ]; then
+        record "$name" FAIL 0 "not run: swift build failed"
+        continue
+    fi
+    t0=$SECONDS
+    log "$script"
+    logfile="$LOG_DIR/$name.log"
+    if run_logged "$logfile" timeout "$STEP_TIMEOUT" bash "$script" </dev/null; then
+        status=ok
+    else
+        status=FAIL
+    fi
+    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$logfile" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
+    if [ -n "$closing" ]; then
+        count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
+        PY_PASSED=$((PY_PASSED + $(count passed)))
+        PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
+        PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
+    fi
+    record "$name" "$status" $((SECONDS - t0)) "${closing:-see artifacts/test-logs/$name.log}"
 done
 
 # ---------------------------------------------------------------- summary
