@@ -76,6 +76,16 @@ run_logged() {
     return "$rc"
 }
 
+# tally_pytest LOG: read pytest's closing line ("=== 3 failed, 60 passed, 2 skipped in 30.1s ===") into
+# $closing and add its counts to the totals; leaves $closing empty when the log has none.
+tally_pytest() {
+    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$1" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
+    count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
+    PY_PASSED=$((PY_PASSED + $(count passed)))
+    PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
+    PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
+}
+
 # ---------------------------------------------------------------- 1. system packages and venvs
 t0=$SECONDS
 if ensure_apt_packages "${APT_PACKAGES[@]}"; then
@@ -144,12 +154,7 @@ for line in "${PYTEST_SUITES[@]}"; do
     else
         status=FAIL
     fi
-    # pytest's closing line, e.g. "=== 3 failed, 60 passed, 2 skipped in 30.1s ==="
-    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$logfile" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
-    count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
-    PY_PASSED=$((PY_PASSED + $(count passed)))
-    PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
-    PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
+    tally_pytest "$logfile"
     record "$name" "$status" $((SECONDS - t0)) "${closing:-no pytest summary}"
 done
 
@@ -168,13 +173,7 @@ for script in "${SCRIPT_SUITES[@]}"; do
     else
         status=FAIL
     fi
-    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$logfile" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
-    if [ -n "$closing" ]; then
-        count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
-        PY_PASSED=$((PY_PASSED + $(count passed)))
-        PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
-        PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
-    fi
+    tally_pytest "$logfile"
     record "$name" "$status" $((SECONDS - t0)) "${closing:-see artifacts/test-logs/$name.log}"
 done
 
