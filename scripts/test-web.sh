@@ -6,6 +6,7 @@
 # memory store, runs `pytest Tests/web`, and stops the server. Exits non-zero on any failure.
 #
 # Environment: ERRAND_BIN (default .build/debug/errand; set it to skip the build),
+#              ERRAND_PID_DIR (scripts/test.sh: each server started here leaves its pid there),
 #              PYTEST_ARGS (extra pytest arguments, e.g. "-k dashboard -x").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,7 @@ mkdir -p artifacts
 server_log=artifacts/test-web-server.log
 "$bin" serve --port 0 --store memory --log-level warning >"$server_log" 2>&1 &
 server_pid=$!
+[ -n "${ERRAND_PID_DIR:-}" ] && echo "$server_pid" >"$ERRAND_PID_DIR/web-$server_pid"
 stop_server() {
     if kill -0 "$server_pid" 2>/dev/null; then
         kill -TERM "$server_pid" 2>/dev/null || true
@@ -67,7 +69,7 @@ done
 log "server at $url"
 
 # 5. The tests. ERRAND_BIN lets tests that restart a server start their own.
-export ERRAND_URL=$url ERRAND_BIN=$root/$bin
+export ERRAND_WEB_URL=$url ERRAND_BIN=$root/$bin
 [[ "$bin" = /* ]] && export ERRAND_BIN=$bin
 # shellcheck disable=SC2086
 "$venv/bin/python" -m pytest Tests/web -q -p no:cacheprovider ${PYTEST_ARGS:-}

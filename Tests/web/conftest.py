@@ -25,6 +25,9 @@ class Server:
         self.process = subprocess.Popen(
             [binary, "serve", "--port", str(port), "--store", "memory", "--log-level", "warning"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        pid_dir = os.environ.get("ERRAND_PID_DIR")
+        if pid_dir:  # scripts/test.sh stops whatever is left there
+            Path(pid_dir, f"web-{self.process.pid}").write_text(str(self.process.pid))
         deadline = time.monotonic() + 30
         self.url = ""
         while time.monotonic() < deadline:
@@ -61,8 +64,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def base_url():
-    """ERRAND_URL if scripts/test-web.sh started a server, else a server of our own."""
-    url = os.environ.get("ERRAND_URL")
+    """ERRAND_WEB_URL if scripts/test-web.sh started a server, else a server of our own."""
+    url = os.environ.get("ERRAND_WEB_URL")
     if url:
         yield url.rstrip("/")
         return
