@@ -189,6 +189,7 @@ def test_screenshots(base_url, curl, artifacts):
         "dashboard-dark": (1280, 900, True, "#/"),
         "dashboard-phone": (390, 844, False, "#/"),
         "task": (1280, 900, False, f"#/tasks/{ids['done']}"),
+        "task-failed": (1280, 900, True, f"#/tasks/{ids['failed']}"),
         "form": (1280, 900, True, "#/new/analyze_molecules"),
     }.items():
         driver = make_driver(width, height, dark)

@@ -104,10 +104,9 @@ export function renderTask(main, id) {
     } catch (error) {
       const text = error instanceof ApiError && error.status === 404
         ? `There is no task ${id}. It may have expired or been deleted.` : error.message;
-      head.replaceChildren(h('h1', {}, 'Task not found'));
-      summary.replaceChildren(h('p', { class: 'result-error' }, text));
-      result.replaceChildren();
-      cancelButton.hidden = true;
+      task = null;
+      main.replaceChildren(h('p', {}, h('a', { href: '#/' }, '← All tasks')),
+        h('h1', { id: 'task-title' }, 'Task not found'), h('p', { class: 'result-error', role: 'alert' }, text));
     }
   }
 
