@@ -2,6 +2,7 @@ public import ErrandEngine
 public import ErrandHTTP
 import ErrandProtocol
 public import Logging
+import Synchronization
 
 /// The whole server: routes HTTP requests to the MCP endpoint, the REST API, health checks and the dashboard,
 /// in front of one task engine.
@@ -14,6 +15,7 @@ public final class ErrandApplication: HTTPResponder {
     let requestGuard: RequestGuard
     let logger: Logger
     let rest: RESTAPI
+    private let sweeper = Mutex<Task<Void, Never>?>(nil)
 
     public init(
         configuration: ErrandConfiguration, catalog: Catalog, store: any TaskStore,
@@ -84,7 +86,7 @@ public final class ErrandApplication: HTTPResponder {
         try await engine.start()
         rest.setReady(true)
         let interval = configuration.sessionSweepInterval
-        Task { [weak self] in
+        let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self else { return }
@@ -92,10 +94,14 @@ public final class ErrandApplication: HTTPResponder {
                 if expired > 0 { self.logger.info("expired idle sessions", metadata: ["count": "\(expired)"]) }
             }
         }
+        sweeper.withLock { $0 = task }
     }
 
-    /// Ends sessions and stops the engine.
+    /// Reports not-ready, ends sessions, stops the sweeper and the metrics subscription, then the engine.
     public func shutdown() async {
+        rest.setReady(false)
+        sweeper.withLock { $0 }?.cancel()
+        rest.metrics.stop()
         mcp.shutdown()
         await engine.shutdown()
     }
