@@ -1,0 +1,323 @@
+"""What the bad-input suite needs to talk to the server: a started errand process, raw HTTP/1.1 over a
+socket (for requests no HTTP client library would send), and a small MCP client over httpx.
+
+The server under test is ``ERRAND_URL`` (an already running Errand; its base URL or its ``/mcp`` URL), or
+else the binary ``$ERRAND_BIN`` (default ``<repo>/.build/debug/errand``) started with
+``serve --host 127.0.0.1 --port 0 --store memory``; its ``listening on http://HOST:PORT`` line says where.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LATEST = "2025-11-25"
+ACCEPT_BOTH = "application/json, text/event-stream"
+TERMINAL = {"completed", "failed", "cancelled"}
+LISTENING_RE = re.compile(r"^listening on (http://[^\s/]+:\d+)$")
+
+# JSON-RPC error codes (mcp-protocol.md §1.1).
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+
+OMIT: Any = type("Omit", (), {"__repr__": lambda self: "OMIT"})()  # leave the member out altogether
+
+
+# --------------------------------------------------------------------------- server process
+
+
+@dataclasses.dataclass
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base).hostname or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base).port or 80
+
+    @property
+    def authority(self) -> str:
+        return urlsplit(self.base).netloc
+
+    @property
+    def mcp_url(self) -> str:
+        return self.base + "/mcp"
+
+    def alive(self) -> bool:
+        return self.process is None or self.process.poll() is None
+
+
+def start_server(timeout: float = 30.0) -> Server:
+    url = os.environ.get("ERRAND_URL")
+    if url:
+        url = url.rstrip("/")
+        return Server(base=url[: -len("/mcp")] if url.endswith("/mcp") else url)
+    binary = Path(os.environ.get("ERRAND_BIN", REPO_ROOT / ".build" / "debug" / "errand"))
+    if not binary.exists():
+        raise RuntimeError(f"errand binary {binary} not found: run `swift build`, set ERRAND_BIN or ERRAND_URL")
+    proc = subprocess.Popen(
+        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--store", "memory",
+         "--log-level", "error", "--public-dir", str(REPO_ROOT / "Public")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1,
+    )
+    pid_dir = os.environ.get("ERRAND_PID_DIR")  # scripts/test.sh kills what is left listed there
+    if pid_dir and Path(pid_dir).is_dir():
+        (Path(pid_dir) / f"errand-{proc.pid}").write_text(str(proc.pid))
+    lines: "queue.Queue[str | None]" = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.strip())
+        lines.put(None)
+
+    threading.Thread(target=pump, name="errand-stdout", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
+            raise RuntimeError(f"errand exited with {proc.wait()} before listening")
+        if match := LISTENING_RE.match(line):
+            return Server(base=match.group(1), process=proc)
+    stop_server(Server(base="", process=proc))
+    raise RuntimeError(f"errand did not print `listening on` within {timeout}s")
+
+
+def stop_server(server: Server) -> int | None:
+    proc = server.process
+    if proc is None:
+        return None
+    code = proc.poll()
+    if code is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    pid_dir = os.environ.get("ERRAND_PID_DIR")
+    if pid_dir:
+        (Path(pid_dir) / f"errand-{proc.pid}").unlink(missing_ok=True)
+    return code
+
+
+# --------------------------------------------------------------------------- raw HTTP/1.1
+
+
+@dataclasses.dataclass
+class RawResponse:
+    status: int
+    reason: str
+    headers: dict[str, str]  # lower-cased names; the last value wins
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclasses.dataclass
+class RawExchange:
+    responses: list[RawResponse]
+    closed: bool  # the server closed the connection after its responses
+
+
+class RawConnection:
+    """One TCP connection on which the test writes exact bytes and reads HTTP/1.1 responses."""
+
+    def __init__(self, server: Server, timeout: float = 5.0) -> None:
+        self.sock = socket.create_connection((server.host, server.port), timeout=timeout)
+        self.buffer = b""
+        self.eof = False
+
+    def __enter__(self) -> "RawConnection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+    def send(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.eof = True  # the server already answered and closed; what it said is still readable
+
+    def _fill(self) -> bool:
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def read_response(self) -> RawResponse | None:
+        """The next response, or None if the connection ended first. Raises socket.timeout if none comes."""
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill():
+                return None
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        version, status, *reason = lines[0].split(" ", 2)
+        assert version == "HTTP/1.1", f"status line {lines[0]!r}"
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            raise AssertionError(f"unexpected chunked/streaming response {lines[0]!r} {headers}")
+        while len(self.buffer) < length:
+            if not self._fill():
+                break
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return RawResponse(int(status), reason[0] if reason else "", headers, body)
+
+    def is_closed(self, wait: float = 2.0) -> bool:
+        """Whether the server has closed the connection (reads EOF within `wait` seconds)."""
+        if self.eof:
+            return True
+        self.sock.settimeout(wait)
+        try:
+            while self._fill():
+                pass
+            return True
+        except (socket.timeout, TimeoutError):
+            return False
+
+
+def raw_exchange(server: Server, data: bytes, *, expect: int = 1, timeout: float = 5.0) -> RawExchange:
+    """Send `data` on a fresh connection, read up to `expect` responses, and see whether it closes."""
+    with RawConnection(server, timeout=timeout) as conn:
+        conn.send(data)
+        responses: list[RawResponse] = []
+        for _ in range(expect):
+            response = conn.read_response()
+            if response is None:
+                break
+            responses.append(response)
+        closed = conn.is_closed(wait=1.0 if responses and responses[-1].headers.get("connection") != "close"
+                                else 3.0)
+        # A response the server wrote after the one we expected would have been read into the buffer.
+        while conn.buffer.startswith(b"HTTP/1.1 "):
+            extra = conn.read_response()
+            if extra is None:
+                break
+            responses.append(extra)
+        return RawExchange(responses, closed)
+
+
+def request_bytes(server: Server, method: str, target: str, headers: list[tuple[str, str]] | None = None,
+                  body: bytes = b"", *, host: bool = True, length: bool = True) -> bytes:
+    """A well-formed HTTP/1.1 request to build variations on."""
+    lines = [f"{method} {target} HTTP/1.1"]
+    if host:
+        lines.append(f"Host: {server.authority}")
+    for name, value in headers or []:
+        lines.append(f"{name}: {value}")
+    if length and (body or method in ("POST", "PUT")):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+# --------------------------------------------------------------------------- MCP over httpx
+
+
+class MCP:
+    """A minimal Streamable HTTP client that shows every wire detail to the test."""
+
+    def __init__(self, server: Server, timeout: float = 15.0) -> None:
+        self.server = server
+        self.http = httpx.Client(timeout=timeout)
+        self.session_id: str | None = None
+        self.version: str | None = None
+        self._next_id = 1000
+
+    def close(self) -> None:
+        self.http.close()
+
+    def headers(self, extra: dict[str, str] | None = None, *, session: bool = True) -> dict[str, str]:
+        h = {"accept": ACCEPT_BOTH, "content-type": "application/json"}
+        if session and self.session_id:
+            h["mcp-session-id"] = self.session_id
+            h["mcp-protocol-version"] = self.version or LATEST
+        for name, value in (extra or {}).items():
+            if value is None:
+                h.pop(name.lower(), None)
+            else:
+                h[name.lower()] = value
+        return h
+
+    def post_raw(self, body: bytes, headers: dict[str, Any] | None = None, *, session: bool = True
+                 ) -> httpx.Response:
+        return self.http.post(self.server.mcp_url, content=body, headers=self.headers(headers, session=session))
+
+    def initialize(self, version: str = LATEST) -> dict[str, Any]:
+        body = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": {"protocolVersion": version, "capabilities": {},
+                           "clientInfo": {"name": "errand-badinput", "version": "0"}}}
+        resp = self.post_raw(json.dumps(body).encode(), session=False)
+        assert resp.status_code == 200, f"initialize: HTTP {resp.status_code} {resp.text[:300]}"
+        message = resp.json()
+        self.session_id = resp.headers["mcp-session-id"]
+        self.version = message["result"]["protocolVersion"]
+        note = self.post_raw(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}).encode())
+        assert note.status_code == 202, f"notifications/initialized: HTTP {note.status_code}"
+        return message
+
+    def send(self, method: str, params: Any = OMIT) -> tuple[httpx.Response, dict]:
+        """A request (no `params` member if `params` is OMIT); returns the HTTP response and its JSON-RPC
+        message (JSON bodies only)."""
+        self._next_id += 1
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
+        if params is not OMIT:
+            body["params"] = params
+        resp = self.post_raw(json.dumps(body).encode())
+        assert resp.headers.get("content-type", "").startswith("application/json"), (
+            f"{method}: expected a JSON body, got HTTP {resp.status_code} {resp.headers.get('content-type')}")
+        message = resp.json()
+        assert message.get("id") == self._next_id, f"{method}: id not echoed in {message}"
+        return resp, message
+
+    def call(self, method: str, params: Any = OMIT) -> dict[str, Any]:
+        resp, message = self.send(method, params)
+        assert resp.status_code == 200 and "result" in message, f"{method}: {resp.status_code} {message}"
+        return message["result"]
+
+    def start_task(self, tool: str, arguments: dict[str, Any], ttl: int = 600_000) -> dict[str, Any]:
+        result = self.call("tools/call", {"name": tool, "arguments": arguments, "task": {"ttl": ttl}})
+        assert "task" in result, f"expected CreateTaskResult, got {result}"
+        return result["task"]
+
+    def wait_task(self, task_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.call("tasks/get", {"taskId": task_id})
+            if task["status"] in TERMINAL:
+                return task
+            assert time.monotonic() < deadline, f"task {task_id} still {task['status']}"
+            time.sleep(0.05)
