@@ -5,6 +5,11 @@ public import Errand
 public enum SeedTools {
     public static let all: [Tool] = [sleep, slowComputation, mustBeBackground, syncOnly, fail, echo]
 
+    /// Longest real sleep: 100 years. The schema has no maximum (like the reference server), so any finite
+    /// JSON number up to 1.8e308 arrives here; longer requests sleep this long, which is for ever in practice,
+    /// instead of trapping in the conversion to integer milliseconds.
+    static let maxSleepSeconds = 100 * 365 * 86_400.0
+
     /// `sleep(seconds)` → "slept <seconds>" (3 → "slept 3", 0.5 → "slept 0.5").
     public static let sleep = Tool(
         name: "sleep", description: "Sleep for `seconds` seconds, then return \"slept <seconds>\".",
@@ -12,7 +17,7 @@ public enum SeedTools {
         taskSupport: .optional
     ) { arguments, _ in
         let seconds = try arguments.double("seconds")
-        try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded())))
+        try await Task.sleep(for: .milliseconds(Int64((min(seconds, maxSleepSeconds) * 1000).rounded())))
         return .text("slept \(formatSeconds(seconds))")
     }
 

@@ -134,6 +134,22 @@ import Testing
         let noArgument = try await app.call("prompts/get", ["name": "research_brief"], session: session)
         #expect(noArgument["error"]?["code"] == .int(-32602))
     }
+
+    /// Regression: `sleep` with seconds past Int64.max milliseconds (valid JSON, valid against the schema)
+    /// trapped in the Double → Int64 conversion and took the whole server down.
+    @Test(arguments: [1e300, 1e16, 9.3e15])
+    func sleepWithAnAbsurdDurationRunsUntilCancelled(seconds: Double) async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let created = try await app.call(
+            "tools/call", ["name": "sleep", "arguments": ["seconds": .double(seconds)], "task": [:]], session: session)
+        let id = try #require(created["result"]?["task"]?["taskId"])
+        try await Task.sleep(for: .milliseconds(100))
+        let running = try await app.call("tasks/get", ["taskId": id], session: session)
+        #expect(running["result"]?["status"] == "working")
+        let cancelled = try await app.call("tasks/cancel", ["taskId": id], session: session)
+        #expect(cancelled["result"]?["status"] == "cancelled")
+    }
 }
 
 extension JSONValue {
