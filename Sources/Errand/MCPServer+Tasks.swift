@@ -37,9 +37,12 @@ extension MCPServer {
         -> JSONRPCMessage
     {
         let taskID = try taskID(params)
-        notifier.watch(taskID, session: session.id)
         let record: TaskRecord
         do {
+            // Look the task up before watching it: a watch on an unknown id would never be removed, so
+            // every refused call would keep its (client-chosen, up to 4 MiB) id in memory for ever.
+            _ = try await engine.task(taskID, for: session.owner)
+            notifier.watch(taskID, session: session.id)
             record = try await engine.waitForTerminal(taskID, for: session.owner)
         } catch {
             throw Self.rpcError(error)

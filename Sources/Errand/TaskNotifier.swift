@@ -31,10 +31,14 @@ final class TaskNotifier: Sendable {
 
     func stop() { state.withLock { $0.subscription }?.cancel() }
 
-    /// Sends this session the task's future status changes too.
+    /// Sends this session the task's future status changes too. Only for tasks the session may see: the
+    /// watch lasts until the task ends or is deleted.
     func watch(_ taskID: TaskID, session: String) {
         state.withLock { _ = $0.watchers[taskID, default: []].insert(session) }
     }
+
+    /// Tasks some session watches (for tests).
+    var watchedTaskCount: Int { state.withLock { $0.watchers.count } }
 
     private func handle(_ event: TaskEvent) {
         let task = event.task
