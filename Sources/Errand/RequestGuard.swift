@@ -5,7 +5,8 @@ public import ErrandHTTP
 /// - `Host`: when ``allowedHosts`` is non-empty (the default when bound to loopback: `localhost`, `127.0.0.1`,
 ///   `[::1]`, any port), the Host's name must be one of them.
 /// - `Origin`: absent is fine (curl, SDK clients); present, it must be same-origin with `Host` or listed in
-///   ``allowedOrigins``.
+///   ``allowedOrigins``. The opaque origin `null` (sandboxed frames, `data:` pages) is refused unless listed:
+///   such a page can still send "simple" cross-site POSTs, e.g. a `text/plain` body to a REST tool call.
 public struct RequestGuard: Sendable {
     public var allowedHosts: Set<String>
     public var allowedOrigins: Set<String>
@@ -31,7 +32,7 @@ public struct RequestGuard: Sendable {
                 return .text(403, "Forbidden: Host header '\(host ?? "")' is not allowed on this server\n")
             }
         }
-        if let origin = request.headers["Origin"]?.lowercased(), origin != "null" || !allowedOrigins.isEmpty {
+        if let origin = request.headers["Origin"]?.lowercased() {
             if allowedOrigins.contains(origin) { return nil }
             let authority = Self.authority(ofOrigin: origin)
             let sameOrigin = authority != nil && authority == host

@@ -63,6 +63,20 @@ import Testing
         #expect(same.status == 200)
     }
 
+    /// Regression: `Origin: null` skipped the check, so a sandboxed iframe on any site could start tools with a
+    /// "simple" (no preflight) text/plain POST.
+    @Test func opaqueNullOriginIsRefused() async throws {
+        let app = try await RESTHarness.started()
+        let call = await app.send(
+            "POST", "/api/tools/echo/call", body: #"{"text":"csrf"}"#,
+            headers: ["Origin": "null", "Content-Type": "text/plain"])
+        #expect(call.status == 403)
+        let listed = RequestGuard(allowedHosts: RequestGuard.loopbackHosts, allowedOrigins: ["null"])
+        let request = HTTPRequest(
+            method: "GET", target: "/api/tools", headers: ["Host": "127.0.0.1:8080", "Origin": "null"])
+        #expect(listed.check(request) == nil)
+    }
+
     @Test func readinessFollowsTheEngine() async throws {
         let app = RESTHarness.make()
         #expect(await app.send("GET", "/readyz").status == 503)

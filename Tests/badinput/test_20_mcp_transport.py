@@ -48,6 +48,7 @@ CASES: list[Case] = [
     Case("foreign-origin", 403, None, {"origin": "http://evil.example.com"}),
     Case("origin-with-other-port", 403, None, {"origin": "http://evil.example.com:80"}),
     Case("origin-not-http", 403, None, {"origin": "file://"}),
+    Case("origin-null-opaque", 403, None, {"origin": "null"}),
     Case("foreign-host", 403, None, {"host": "evil.example.com"}),
     Case("foreign-host-with-port", 403, None, {"host": "evil.example.com:8080"}),
     Case("host-localhost-suffix-trick", 403, None, {"host": "localhost.evil.example.com"}),

@@ -99,6 +99,9 @@ CASES: list[Case] = [
     # --- DNS rebinding applies to /api too (403)
     Case("foreign-origin", "GET", "/api/tasks", 403, headers={"Origin": "http://evil.example.com"}),
     Case("foreign-host", "GET", "/api/tasks", 403, headers={"Host": "evil.example.com"}),
+    # A sandboxed iframe sends Origin: null; a text/plain POST needs no CORS preflight (CSRF).
+    Case("null-origin-simple-post", "POST", "/api/tools/echo/call", 403, b'{"text":"csrf"}',
+         headers={"Origin": "null", "Content-Type": "text/plain"}),
 ]
 
 
