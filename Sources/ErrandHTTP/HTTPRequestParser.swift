@@ -472,7 +472,8 @@ struct HTTPRequestParser: Sendable {
 
     private mutating func parseChunkSizeLine() -> Event? {
         guard let line = nextLine(maxLength: limits.maxChunkLineLength) else {
-            if buffer.count - readIndex > limits.maxChunkLineLength {
+            // +1 for a CR whose LF has not arrived yet, as for head lines.
+            if buffer.count - readIndex > limits.maxChunkLineLength + 1 {
                 return fail(.badRequest("chunk size line too long"))
             }
             return .needMoreData

@@ -99,6 +99,23 @@ struct HTTPRequestParserTests {
         #expect(parse(testCase.input, byteAtATime: true) == parse(testCase.input))
     }
 
+    /// Regression (found by scripts/fuzz-http.sh): a chunk-size line of exactly `maxChunkLineLength` bytes was
+    /// refused when its CR arrived in an earlier read than its LF, though accepted when both came at once.
+    @Test func chunkSizeLineAtTheLimitDoesNotDependOnReadBoundaries() {
+        var limits = testLimits()
+        limits.maxChunkLineLength = 16
+        func request(extensionLength: Int) -> String {
+            let line = "3;" + String(repeating: "e", count: extensionLength)
+            return "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\(line)\r\nabc\r\n0\r\n\r\n"
+        }
+        let atLimit = request(extensionLength: 14)  // "3;" + 14 bytes: exactly 16
+        #expect(parse(atLimit, limits: limits) == [post("abc")])
+        #expect(parse(atLimit, limits: limits, byteAtATime: true) == [post("abc")])
+        let tooLong = request(extensionLength: 15)
+        #expect(parse(tooLong, limits: limits) == [.error(400)])
+        #expect(parse(tooLong, limits: limits, byteAtATime: true) == [.error(400)])
+    }
+
     @Test func headersKeepOrderAndCase() throws {
         var parser = HTTPRequestParser(limits: testLimits())
         parser.append(Array("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\n".utf8))
