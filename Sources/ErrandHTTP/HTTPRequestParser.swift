@@ -239,25 +239,28 @@ struct HTTPRequestParser: Sendable {
 
     private mutating func parseHeadLine() -> Event? {
         let maxLength = sawRequestLine ? limits.maxHeaderFieldLength : limits.maxRequestLineLength
+        let lineError: HTTPParseError = sawRequestLine ? .headerFieldTooLong : .requestLineTooLong
         guard let line = nextLine(maxLength: min(maxLength, limits.maxHeaderBytes)) else {
             // Incomplete line: refuse as soon as what we hold is already over a limit (+1 for a CR).
-            let pending = buffer.count - readIndex
-            if !sawRequestLine, pending > limits.maxRequestLineLength + 1 { return fail(.requestLineTooLong) }
-            if sawRequestLine, pending > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
-            if headBytes + pending > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+            if let error = incompleteLineError(lineLimit: maxLength, lineError: lineError) { return fail(error) }
             return .needMoreData
         }
+        let before = headBytes
         headBytes += line.next - line.start
         consume(line)
         if !sawRequestLine {
-            if line.length > limits.maxRequestLineLength { return fail(.requestLineTooLong) }
-            if headBytes > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+            let over = limitError(
+                lineOver: line.length > maxLength, lineLimit: maxLength, lineError: lineError,
+                headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
+            if let over { return fail(over) }
             if line.length == 0 { return nil }  // empty lines before the request line are skipped
             return parseRequestLine(line)
         }
         if line.length == 0 { return finishHead() }
-        if line.length > limits.maxHeaderFieldLength { return fail(.headerFieldTooLong) }
-        if headBytes > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+        let over = limitError(
+            lineOver: line.length > maxLength, lineLimit: maxLength, lineError: lineError,
+            headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
+        if let over { return fail(over) }
         fieldCount += 1
         if fieldCount > limits.maxHeaderCount { return fail(.tooManyHeaders) }
         switch validateFieldLine(line) {
@@ -268,6 +271,32 @@ struct HTTPRequestParser: Sendable {
             let value = string(valueStart, valueEnd)
             fields.append((name: name, value: value))
             return nil
+        }
+    }
+
+    /// The limit an incomplete head or trailer line has already broken, if any. A lone CR is not counted toward
+    /// the header bytes: it may start the empty line that ends the section, which complete lines do not count
+    /// either.
+    private func incompleteLineError(lineLimit: Int, lineError: HTTPParseError) -> HTTPParseError? {
+        let pending = buffer.count - readIndex
+        let counted = pending == 1 && buffer[readIndex] == HTTPGrammar.cr ? 0 : pending
+        return limitError(
+            lineOver: pending > lineLimit + 1, lineLimit: lineLimit, lineError: lineError,
+            headOver: headBytes + counted > limits.maxHeaderBytes, headBefore: headBytes)
+    }
+
+    /// The error for a line over its own limit, over the header-byte limit, or both. When both, the one a reader
+    /// fed a byte at a time meets first — the line limit at its `lineLimit + 2`th byte, the header limit at its
+    /// `maxHeaderBytes - headBefore + 1`th, the line limit on a tie — so the answer never depends on how the
+    /// input was split into reads.
+    private func limitError(
+        lineOver: Bool, lineLimit: Int, lineError: HTTPParseError, headOver: Bool, headBefore: Int
+    ) -> HTTPParseError? {
+        switch (lineOver, headOver) {
+        case (false, false): return nil
+        case (true, false): return lineError
+        case (false, true): return .headerTooLarge
+        case (true, true): return lineLimit + 2 <= limits.maxHeaderBytes - headBefore + 1 ? lineError : .headerTooLarge
         }
     }
 
@@ -516,17 +545,21 @@ struct HTTPRequestParser: Sendable {
 
     /// Reads one trailer line and discards it; the empty line ends the request.
     private mutating func parseTrailerLine() -> Event? {
-        guard let line = nextLine(maxLength: min(limits.maxHeaderFieldLength, limits.maxHeaderBytes)) else {
-            let pending = buffer.count - readIndex
-            if pending > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
-            if headBytes + pending > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+        let fieldLimit = limits.maxHeaderFieldLength
+        guard let line = nextLine(maxLength: min(fieldLimit, limits.maxHeaderBytes)) else {
+            if let error = incompleteLineError(lineLimit: fieldLimit, lineError: .headerFieldTooLong) {
+                return fail(error)
+            }
             return .needMoreData
         }
         consume(line)
         if line.length == 0 { return completeRequest() }
+        let before = headBytes
         headBytes += line.next - line.start
-        if line.length > limits.maxHeaderFieldLength { return fail(.headerFieldTooLong) }
-        if headBytes > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+        let over = limitError(
+            lineOver: line.length > fieldLimit, lineLimit: fieldLimit, lineError: .headerFieldTooLong,
+            headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
+        if let over { return fail(over) }
         fieldCount += 1
         if fieldCount > limits.maxHeaderCount { return fail(.tooManyHeaders) }
         if case .failure(let error) = validateFieldLine(line) { return fail(error) }

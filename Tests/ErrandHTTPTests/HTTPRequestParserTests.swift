@@ -116,6 +116,56 @@ struct HTTPRequestParserTests {
         #expect(parse(tooLong, limits: limits, byteAtATime: true) == [.error(400)])
     }
 
+    /// Regression (found by scripts/fuzz-http.sh): a head of exactly `maxHeaderBytes` before its closing empty
+    /// line was accepted when that line arrived whole but refused with 431 when its CR came in an earlier read
+    /// (the lone CR was counted as header bytes; the complete empty line is not).
+    @Test func headAtTheByteLimitDoesNotDependOnReadBoundaries() {
+        let requestLine = "GET /\(String(repeating: "a", count: 49)) HTTP/1.1\r\n"  // 65 bytes
+        let fields = ["X-1: ", "X-2: ", "X-3: "].enumerated().map { index, name in
+            name + String(repeating: "v", count: index == 2 ? 53 : 54) + "\r\n"  // 61 + 61 + 60 bytes
+        }
+        let head = requestLine + "Host: a\r\n" + fields.joined()
+        #expect(head.utf8.count == testLimits().maxHeaderBytes)
+        let expected = [get("/" + String(repeating: "a", count: 49))]
+        #expect(parse(head + "\r\n") == expected)
+        #expect(parse(head + "\r\n", byteAtATime: true) == expected)
+    }
+
+    /// Regression (found by scripts/fuzz-http.sh): a field line over both the field limit and the header-byte
+    /// limit was refused for whichever limit the read that completed it happened to expose first. Now it is
+    /// always the limit a byte-at-a-time reader meets first.
+    @Test func aLineOverTwoLimitsNamesTheOneReachedFirst() {
+        func reasons(_ input: String) -> Set<String> {
+            var found: Set<String> = []
+            for pieces in [input.utf8.count, 1, 7, 13] {
+                var parser = HTTPRequestParser(limits: testLimits())
+                let bytes = Array(input.utf8)
+                var offset = 0
+                reading: while offset < bytes.count {
+                    parser.append(Array(bytes[offset..<min(bytes.count, offset + pieces)]))
+                    offset += pieces
+                    while true {
+                        switch parser.next() {
+                        case .needMoreData: continue reading
+                        case .error(let error): found.insert(error.description); break reading
+                        default: continue
+                        }
+                    }
+                }
+            }
+            return found
+        }
+        let filler = (1...3).map { "X-\($0): \(String(repeating: "v", count: 55))\r\n" }.joined()  // 3 x 62 bytes
+        let headNearlyFull = "GET / HTTP/1.1\r\nHost: a\r\n" + filler  // 211 of 256 bytes
+        #expect(
+            reasons(headNearlyFull + "X-4: " + String(repeating: "w", count: 200) + "\r\n\r\n")
+                == ["431 request header too large"])
+        let roomy = "GET / HTTP/1.1\r\nHost: a\r\n"
+        #expect(
+            reasons(roomy + "X-4: " + String(repeating: "w", count: 200) + "\r\n\r\n")
+                == ["431 header field too long"])
+    }
+
     @Test func headersKeepOrderAndCase() throws {
         var parser = HTTPRequestParser(limits: testLimits())
         parser.append(Array("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\n".utf8))
