@@ -108,6 +108,7 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             case .request(let head, let body):
                 headStartedAt = nil
                 requestsSeen += 1
+                if upgradeToHTTP2(head, body: body) { return }
                 dispatch(head, body: body)
             case .http2Preface:
                 if requestsSeen == 0, let handler = http2Handler?(output) {
