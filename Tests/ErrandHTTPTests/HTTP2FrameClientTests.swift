@@ -112,6 +112,11 @@ final class HTTP2FrameClient: @unchecked Sendable {
         nghttp2_hd_inflate_del(inflater)
     }
 
+    /// Shuts the socket down both ways (the descriptor is closed on deinit).
+    func disconnect() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     // MARK: sending
 
     func send(_ bytes: [UInt8]) throws {
@@ -288,7 +293,7 @@ final class HTTP2FrameClient: @unchecked Sendable {
                         HTTP2Frame(.windowUpdate, stream: frame.stream, payload: bigEndian(UInt32(frame.payload.count)))
                         .bytes
                 }
-                try send(update)
+                try? send(update)  // best effort: the server may be closing
             }
         case .rstStream:
             streams[frame.stream, default: HTTP2StreamResult()].resetCode = readUInt32(frame.payload, at: 0)
@@ -298,7 +303,7 @@ final class HTTP2FrameClient: @unchecked Sendable {
                 let id = UInt16(frame.payload[index]) << 8 | UInt16(frame.payload[index + 1])
                 serverSettings[id] = readUInt32(frame.payload, at: index + 2)
             }
-            if acknowledgesSettings { try send(HTTP2Frame(.settings, flags: HTTP2Frame.ack)) }
+            if acknowledgesSettings { try? send(HTTP2Frame(.settings, flags: HTTP2Frame.ack)) }
         case .goaway:
             goaways.append((Int32(bitPattern: readUInt32(frame.payload, at: 0)), readUInt32(frame.payload, at: 4)))
         case .ping:
