@@ -308,7 +308,7 @@ final class HTTP2FrameClient: @unchecked Sendable {
             goaways.append((Int32(bitPattern: readUInt32(frame.payload, at: 0)), readUInt32(frame.payload, at: 4)))
         case .ping:
             if frame.flags & HTTP2Frame.ack == 0 {
-                try send(HTTP2Frame(.ping, flags: HTTP2Frame.ack, payload: frame.payload))
+                try? send(HTTP2Frame(.ping, flags: HTTP2Frame.ack, payload: frame.payload))
             }
         default:
             break
