@@ -20,9 +20,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Time allowed to receive a complete request head once its first byte arrived. Then → 408. Default 10 s.
     public var headerReadTimeout: Duration = .seconds(10)
-    /// Time allowed between body bytes. Then → 408. Default 30 s.
+    /// Time allowed between body bytes. Then → 408 (HTTP/2: streams still receiving their request are
+    /// reset with `CANCEL`). Default 30 s.
     public var bodyReadTimeout: Duration = .seconds(30)
-    /// An idle keep-alive connection is closed after this. Default 60 s.
+    /// An idle keep-alive connection is closed after this; an HTTP/2 connection is idle while it has no
+    /// open stream, and gets `GOAWAY NO_ERROR` first. Default 60 s.
     public var idleTimeout: Duration = .seconds(60)
     /// Interval of `: keep-alive` comments on open event streams. Default 15 s.
     public var sseKeepAliveInterval: Duration = .seconds(15)
