@@ -183,9 +183,15 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         }
         pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
         pendingOffset = 0
+        let wasBlocked = writeRunning
         stopWriteSource()
-        if case .closing(_, let lingering) = state {
+        switch state {
+        case .closing(_, let lingering):
             if lingering { beginLinger() } else { teardown() }
+        case .open:
+            if wasBlocked { handler.outputDrained() }
+        case .lingering, .closed:
+            break
         }
     }
 

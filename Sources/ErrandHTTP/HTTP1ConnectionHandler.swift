@@ -34,8 +34,9 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     let clock: () -> UInt64
     /// The `Date` header value for now.
     let date: () -> [UInt8]
-    /// Builds the HTTP/2 handler when a connection opens with the HTTP/2 preface; `nil` answers 505.
-    var http2Handler: ((any ConnectionOutput) -> any ConnectionHandler)?
+    /// Builds the HTTP/2 handler when a connection opens with the HTTP/2 preface or asks for
+    /// `Upgrade: h2c`; `nil` answers the preface with 505 and ignores the upgrade.
+    var http2Handler: ((any ConnectionOutput) -> HTTP2ConnectionHandler?)?
 
     var parser: HTTPRequestParser
     var slots: [Slot] = []
@@ -107,12 +108,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             case .request(let head, let body):
                 headStartedAt = nil
                 requestsSeen += 1
+                if upgradeToHTTP2(head, body: body) { return }
                 dispatch(head, body: body)
             case .http2Preface:
-                if requestsSeen == 0, let http2Handler {
+                if requestsSeen == 0, let handler = http2Handler?(output) {
                     let bytes = parser.takeUnparsedBytes()
                     stopParsing = true
-                    output.replaceHandler(with: http2Handler(output), replaying: bytes)
+                    handler.start()
+                    output.replaceHandler(with: handler, replaying: bytes)
                     return
                 }
                 fail(HTTPParseError(status: 505, reason: "HTTP/2 is not supported on this connection"))

@@ -8,7 +8,7 @@ import Synchronization
     import Darwin
 #endif
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch.
+/// An HTTP/1.1 and HTTP/2 (h2c) server on POSIX sockets and Dispatch.
 ///
 /// Connections are spread over one event loop (a serial queue) per CPU; each connection is non-blocking
 /// and driven by Dispatch read/write sources, so no thread ever blocks on a client. ``start()`` binds and
@@ -149,6 +149,13 @@ public final class HTTPServer: Sendable {
             let handler = HTTP1ConnectionHandler(
                 configuration: configuration, responder: responder, logger: logger, output: connection,
                 clock: { loop.now() }, date: { loop.currentDate() })
+            if configuration.http2Enabled {
+                handler.http2Handler = { output in
+                    HTTP2ConnectionHandler(
+                        configuration: configuration, responder: responder, logger: logger, output: output,
+                        clock: { loop.now() }, date: { loop.currentDate() })
+                }
+            }
             loop.register(connection, handler: handler)
         }
     }
