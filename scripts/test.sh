@@ -17,8 +17,9 @@ PYTEST_SUITES=(
 # Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
 SCRIPT_SUITES=(
     scripts/test-web.sh
+    scripts/test-h2.sh
 )
-APT_PACKAGES=(libnghttp2-dev curl jq)
+APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
 
