@@ -73,9 +73,9 @@ export function connect() {
   clearTimeout(retryTimer);
   source = new EventSource('/api/events');
   // Every (re)connection reloads the list: the server may have restarted, or events may have been missed.
+  // The dashboard reads as live only once that list is in.
   const resync = () => {
-    setConnection('live');
-    reload().catch(() => {});
+    reload().catch(() => {}).finally(() => setConnection('live'));
   };
   source.addEventListener('ready', resync);
   source.addEventListener('reset', resync);
