@@ -239,12 +239,14 @@ struct HTTPRequestParser: Sendable {
 
     private mutating func parseHeadLine() -> Event? {
         let maxLength = sawRequestLine ? limits.maxHeaderFieldLength : limits.maxRequestLineLength
-        guard let line = nextLine(maxLength: min(maxLength, limits.maxHeaderBytes)) else {
-            // Incomplete line: refuse as soon as what we hold is already over a limit (+1 for a CR).
-            let pending = buffer.count - readIndex
-            if !sawRequestLine, pending > limits.maxRequestLineLength + 1 { return fail(.requestLineTooLong) }
-            if sawRequestLine, pending > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
-            if headBytes + pending > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+        guard let line = nextLine(maxLength: maxLength) else {
+            // Incomplete line: refuse as soon as it is certain to be over its limit (+1 for a CR). Only the
+            // line limit is checked here, so that the outcome never depends on how the input was split;
+            // the head total is checked as each line completes (what is buffered stays under
+            // maxHeaderBytes plus one line).
+            if buffer.count - readIndex > maxLength + 1 {
+                return fail(sawRequestLine ? .headerFieldTooLong : .requestLineTooLong)
+            }
             return .needMoreData
         }
         headBytes += line.next - line.start
@@ -472,7 +474,7 @@ struct HTTPRequestParser: Sendable {
 
     private mutating func parseChunkSizeLine() -> Event? {
         guard let line = nextLine(maxLength: limits.maxChunkLineLength) else {
-            if buffer.count - readIndex > limits.maxChunkLineLength {
+            if buffer.count - readIndex > limits.maxChunkLineLength + 1 {
                 return fail(.badRequest("chunk size line too long"))
             }
             return .needMoreData
@@ -515,10 +517,8 @@ struct HTTPRequestParser: Sendable {
 
     /// Reads one trailer line and discards it; the empty line ends the request.
     private mutating func parseTrailerLine() -> Event? {
-        guard let line = nextLine(maxLength: min(limits.maxHeaderFieldLength, limits.maxHeaderBytes)) else {
-            let pending = buffer.count - readIndex
-            if pending > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
-            if headBytes + pending > limits.maxHeaderBytes { return fail(.headerTooLarge) }
+        guard let line = nextLine(maxLength: limits.maxHeaderFieldLength) else {
+            if buffer.count - readIndex > limits.maxHeaderFieldLength + 1 { return fail(.headerFieldTooLong) }
             return .needMoreData
         }
         consume(line)
