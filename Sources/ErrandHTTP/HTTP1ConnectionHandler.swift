@@ -50,6 +50,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// A `100 Continue` is owed once the responses ahead of its request are written.
     var continuePending = false
     var readingEnabled = true
+    /// A request was refused: the client may still be sending it, so the close lingers.
+    var refusedRequest = false
     var requestsSeen = 0
     var headStartedAt: UInt64?
     var lastReadAt: UInt64
@@ -183,6 +185,7 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             "Rejecting request",
             metadata: ["status": "\(error.status)", "reason": "\(error.reason)", "peer": "\(output.remoteAddress)"])
         stopParsing = true
+        refusedRequest = true
         let slot = Slot(
             sequence: nextSequence, isHEAD: false, isHTTP10: false, keepAlive: false, response: error.response)
         nextSequence += 1
@@ -216,14 +219,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
         closeConnection()
     }
 
-    /// Closes after what is written; lingers when the client may still be sending (after a parse error,
-    /// or with unread pipelined bytes), so that it reads the response rather than a reset.
+    /// Closes after what is written; lingers when the client may still be sending (after a refused
+    /// request, or with unread pipelined bytes), so that it reads the response rather than a reset.
     func closeConnection() {
         stopParsing = true
         closing = true
         for slot in slots { slot.task?.cancel() }
         slots.removeAll()
-        output.close(lingering: parser.phase == .stopped || parser.unparsedByteCount > 0)
+        output.close(lingering: refusedRequest || parser.unparsedByteCount > 0)
     }
 
     private func write(_ response: HTTPResponse, for slot: Slot) {
