@@ -26,7 +26,8 @@ protocol ConnectionHandler: AnyObject, Sendable {
     /// close.
     func beginGracefulShutdown()
     /// The connection is gone, closed by either side or aborted. Release streams and in-flight work.
-    /// Called exactly once, and last.
+    /// Called exactly once, and last; the connection then drops its reference to the handler, so a
+    /// handler may hold its ``ConnectionOutput`` strongly.
     func connectionClosed()
 }
 

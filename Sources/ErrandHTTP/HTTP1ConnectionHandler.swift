@@ -29,7 +29,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
     let logger: Logger
-    unowned let output: any ConnectionOutput
+    /// Strong: the connection lets go of its handler once closed, which ends the cycle.
+    let output: any ConnectionOutput
     /// Monotonic nanoseconds.
     let clock: () -> UInt64
     /// The `Date` header value for now.
