@@ -72,7 +72,10 @@ public final class HTTPServer: Sendable {
             Socket.ignoreSIGPIPE()
             let counter = self.counter
             let tick = Self.tickInterval(configuration)
-            let loops = try (0..<max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))).map { (index) throws(SocketError) in
+            let loopCount =
+                configuration.eventLoopCount > 0
+                ? configuration.eventLoopCount : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            let loops = try (0..<loopCount).map { (index) throws(SocketError) in
                 try EventLoop(label: "errand.http.loop\(index)", tickInterval: tick) {
                     counter.value.subtract(1, ordering: .relaxed)
                 }
