@@ -26,7 +26,8 @@ protocol ConnectionHandler: AnyObject, Sendable {
     /// close.
     func beginGracefulShutdown()
     /// The connection is gone, closed by either side or aborted. Release streams and in-flight work.
-    /// Called exactly once, and last.
+    /// Called exactly once, and last; the connection then drops its reference to the handler, so a
+    /// handler may hold its ``ConnectionOutput`` strongly.
     func connectionClosed()
     /// Every byte queued behind a full socket has now been sent (``ConnectionOutput/pendingWriteBytes`` is
     /// back to zero). A handler that paused its output to bound the queue resumes here. Default: nothing.

@@ -29,7 +29,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
     let logger: Logger
-    unowned let output: any ConnectionOutput
+    /// Strong: the connection lets go of its handler once closed, which ends the cycle.
+    let output: any ConnectionOutput
     /// Monotonic nanoseconds.
     let clock: () -> UInt64
     /// The `Date` header value for now.
@@ -51,6 +52,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// A `100 Continue` is owed once the responses ahead of its request are written.
     var continuePending = false
     var readingEnabled = true
+    /// A request was refused: the client may still be sending it, so the close lingers.
+    var refusedRequest = false
     var requestsSeen = 0
     var headStartedAt: UInt64?
     var lastReadAt: UInt64
@@ -186,6 +189,7 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             "Rejecting request",
             metadata: ["status": "\(error.status)", "reason": "\(error.reason)", "peer": "\(output.remoteAddress)"])
         stopParsing = true
+        refusedRequest = true
         let slot = Slot(
             sequence: nextSequence, isHEAD: false, isHTTP10: false, keepAlive: false, response: error.response)
         nextSequence += 1
@@ -219,14 +223,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
         closeConnection()
     }
 
-    /// Closes after what is written; lingers when the client may still be sending (after a parse error,
-    /// or with unread pipelined bytes), so that it reads the response rather than a reset.
+    /// Closes after what is written; lingers when the client may still be sending (after a refused
+    /// request, or with unread pipelined bytes), so that it reads the response rather than a reset.
     func closeConnection() {
         stopParsing = true
         closing = true
         for slot in slots { slot.task?.cancel() }
         slots.removeAll()
-        output.close(lingering: parser.phase == .stopped || parser.unparsedByteCount > 0)
+        output.close(lingering: refusedRequest || parser.unparsedByteCount > 0)
     }
 
     private func write(_ response: HTTPResponse, for slot: Slot) {
@@ -255,89 +259,5 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     private static func asksToClose(_ headers: HTTPHeaders) -> Bool {
         guard let value = headers["Connection"] else { return false }
         return value.split(separator: ",").contains { $0.trimmingOWS().equalsIgnoringASCIICase("close") }
-    }
-
-    // MARK: timers and lifecycle
-
-    var nextDeadline: UInt64? {
-        guard !closed, !closing else { return nil }
-        var deadline = eventStream?.nextKeepAlive ?? UInt64.max
-        if readingEnabled, !stopParsing {
-            switch parser.phase {
-            case .head:
-                if let headStartedAt {
-                    deadline = min(deadline, headStartedAt &+ configuration.headerReadTimeout.nanoseconds)
-                }
-            case .body:
-                deadline = min(deadline, lastReadAt &+ configuration.bodyReadTimeout.nanoseconds)
-            case .idle:
-                if slots.isEmpty, eventStream == nil {
-                    deadline = min(deadline, idleSince &+ configuration.idleTimeout.nanoseconds)
-                }
-            case .stopped:
-                break
-            }
-        }
-        return deadline == UInt64.max ? nil : deadline
-    }
-
-    func timerFired() {
-        guard !closed, !closing else { return }
-        let now = clock()
-        if let eventStream, now >= eventStream.nextKeepAlive {
-            sendKeepAlive(eventStream, now: now)
-        }
-        if readingEnabled, !stopParsing {
-            switch parser.phase {
-            case .head:
-                if let headStartedAt, now >= headStartedAt &+ configuration.headerReadTimeout.nanoseconds {
-                    fail(.headerTimeout)
-                }
-            case .body:
-                if now >= lastReadAt &+ configuration.bodyReadTimeout.nanoseconds { fail(.bodyTimeout) }
-            case .idle:
-                if slots.isEmpty, eventStream == nil, now >= idleSince &+ configuration.idleTimeout.nanoseconds {
-                    logger.trace("Closing idle connection", metadata: ["peer": "\(output.remoteAddress)"])
-                    closeConnection()
-                }
-            case .stopped:
-                break
-            }
-        }
-        output.flush()
-    }
-
-    func beginGracefulShutdown() {
-        guard !closed, !shuttingDown else { return }
-        shuttingDown = true
-        stopParsing = true
-        if let eventStream {
-            eventStream.stream.cancel()
-        } else {
-            closeIfDone()
-        }
-    }
-
-    func connectionClosed() {
-        guard !closed else { return }
-        closed = true
-        closing = true
-        if let eventStream {
-            self.eventStream = nil
-            eventStream.stream.setWakeHandler(nil)
-            eventStream.stream.cancel()
-        }
-        for slot in slots { slot.task?.cancel() }
-        slots.removeAll()
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to `UInt64`.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? UInt64.max : whole &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

@@ -32,6 +32,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxPendingWriteBytes: Int = 8 * 1024 * 1024
     /// Requests pipelined ahead of the one being answered before the server stops reading. Default 16.
     public var maxPipelinedRequests: Int = 16
+    /// Event loops (threads waiting on epoll, each owning a share of the connections). `0`, the default,
+    /// means one per online CPU.
+    public var eventLoopCount: Int = 0
 
     // MARK: HTTP/2 (cleartext h2c: prior knowledge, or `Upgrade: h2c`)
 
