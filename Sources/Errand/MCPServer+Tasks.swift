@@ -76,7 +76,9 @@ extension MCPServer {
             guard let text = value.stringValue else { throw .invalidParams("'cursor' must be a string") }
             cursor = text
         }
-        let query = TaskListQuery(scope: .session(session.id), cursor: cursor, limit: configuration.taskListPageSize)
+        // With authentication a principal sees its own and its team's tasks; without, the session's own.
+        let scope: TaskListScope = session.owner.principal == nil ? .session(session.id) : .visible
+        let query = TaskListQuery(scope: scope, cursor: cursor, limit: configuration.taskListPageSize)
         do {
             let page = try await engine.list(query, for: session.owner)
             var result: [String: JSONValue] = ["tasks": .array(page.tasks.map(\.mcpTask))]
@@ -104,4 +106,6 @@ extension MCPServer {
 public enum ErrandErrorCode {
     /// A per-principal task limit was hit; `data.retryAfterSeconds` says when to try again.
     public static let quotaExceeded = -32029
+    /// The request carried no valid bearer token (sent with HTTP 401).
+    public static let unauthorized = -32001
 }
