@@ -21,13 +21,12 @@ public final class ErrandApplication: HTTPResponder {
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
     private let authPoller = Mutex<Task<Void, Never>?>(nil)
 
-    /// - Parameter authenticator: checks bearer tokens on `/mcp` and `/api/*`; `nil` runs without
-    ///   authentication (every caller anonymous, tasks open to whoever knows their id).
     public init(
         configuration: ErrandConfiguration, catalog: Catalog, store: any TaskStore,
-        clock: any EngineClock = SystemEngineClock(), authenticator: Authenticator? = nil, logger: Logger
+        clock: any EngineClock = SystemEngineClock(), logger: Logger
     ) {
         self.configuration = configuration
+        let authenticator = configuration.authenticator
         self.gate = AuthGate(authenticator: authenticator, anonymousLimits: configuration.defaultLimits)
         self.metricsOpen = authenticator == nil || RequestGuard.isLoopback(configuration.http.host)
         self.logger = logger
