@@ -83,7 +83,13 @@ public final class ErrandApplication: HTTPResponder {
                 if let refusal = requestGuard.check(request) {
                     return .immediate(Problem(403, RESTAPI.text(of: refusal)).response)
                 }
+                // Open routes: whether a token is needed, and the API description (linked from the dashboard).
                 if path == "/api/auth" { return .immediate(rest.authStatus(request, gate: gate)) }
+                if path == "/api/openapi.yaml" {
+                    let client = Caller.clientName(request.remoteAddress)
+                    return rest.reply(
+                        to: request, caller: .anonymous(client: client, limits: configuration.defaultLimits))
+                }
                 let eventStream = path == "/api/events" && request.method == "GET"
                 switch gate.authenticate(request, allowQueryToken: eventStream) {
                 case .success(let caller): return rest.reply(to: request, caller: caller)

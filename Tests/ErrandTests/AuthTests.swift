@@ -166,6 +166,7 @@ struct AuthHarness {
         #expect(await harness.send("GET", "/healthz", as: nil).status == 200)
         #expect(await harness.send("GET", "/readyz", as: nil).status == 200)
         #expect(await harness.send("GET", "/metrics", as: nil).status == 200)
+        #expect(await harness.send("GET", "/api/openapi.yaml", as: nil).status != 401)
     }
 
     @Test func metricsNeedATokenOffLoopback() async throws {
