@@ -37,9 +37,11 @@ extension MCPServer {
         -> JSONRPCMessage
     {
         let taskID = try taskID(params)
-        notifier.watch(taskID, session: session.id)
         let record: TaskRecord
         do {
+            // Only a task the session may see is watched (its status changes reach the session's stream).
+            _ = try await engine.task(taskID, for: session.owner)
+            notifier.watch(taskID, session: session.id)
             record = try await engine.waitForTerminal(taskID, for: session.owner)
         } catch {
             throw Self.rpcError(error)

@@ -25,6 +25,23 @@ import Testing
         #expect(own["result"]?["status"] == "working")
     }
 
+    @Test func askingAboutAForeignTaskDoesNotSubscribeToItsStatus() async throws {
+        let harness = try await AuthHarness.started()
+        let alice = try await harness.initialize(as: "alice")
+        let bob = try await harness.initialize(as: "bob")
+        let id = try await harness.taskID(session: alice, as: "alice")
+        let stream = try #require(
+            await harness.send(
+                "GET", "/mcp", as: "bob", headers: [("Mcp-Session-Id", bob), ("Accept", "text/event-stream")]
+            ).stream)
+        for method in ["tasks/get", "tasks/result"] {
+            let refused = try await harness.rpc(method, ["taskId": .string(id)], session: bob, as: "bob")
+            #expect(refused["error"]?["code"] == -32602)
+        }
+        _ = try await harness.rpc("tasks/cancel", ["taskId": .string(id)], session: alice, as: "alice")
+        #expect(await RESTEventTests.next(stream, timeout: .milliseconds(300)) == nil)
+    }
+
     @Test func teammatesShareTasksAcrossSessionsAndRoutes() async throws {
         let harness = try await AuthHarness.started()
         let alice = try await harness.initialize(as: "alice")
