@@ -1,4 +1,4 @@
-public import ErrandEngine
+import ErrandEngine
 
 /// Who sent one request: an authenticated principal, or (without authentication) an anonymous client.
 ///
