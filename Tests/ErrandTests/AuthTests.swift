@@ -11,7 +11,8 @@ import Testing
 struct AuthHarness {
     let app: ErrandApplication
     let store: MemoryTaskStore
-    let tokensPath: String
+    let tokensFile: TemporaryFile
+    var tokensPath: String { tokensFile.path }
 
     static let tokens = [
         "alice": "alice-token-0123456789", "bob": "bob-token-0123456789", "carol": "carol-token-0123456789",
@@ -48,7 +49,7 @@ struct AuthHarness {
             configuration: configuration, catalog: RESTHarness.catalog, store: store,
             logger: Logger(label: "auth-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await app.start()
-        return AuthHarness(app: app, store: store, tokensPath: path)
+        return AuthHarness(app: app, store: store, tokensFile: TemporaryFile(path: path))
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -122,6 +123,13 @@ struct AuthHarness {
         }
         return id
     }
+}
+
+/// A file deleted when the last reference to it goes.
+final class TemporaryFile: Sendable {
+    let path: String
+    init(path: String) { self.path = path }
+    deinit { unlink(path) }
 }
 
 /// Bearer-token authentication on every protected route.
