@@ -74,8 +74,13 @@ extension HTTP2ConnectionHandler {
                     stream.dataDeferred = true
                     return Int(NGHTTP2_ERR_DEFERRED.rawValue)
                 }
-                if writer.stream.closeReason == .overflow {
-                    return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+                if writer.stream.closeReason == .overflow, let session {
+                    // Overflowed before its wake-up ran: reset it as CANCEL here (not the INTERNAL_ERROR a
+                    // failed callback would give) and send nothing more on it.
+                    nghttp2_submit_rst_stream(
+                        session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_CANCEL.rawValue)
+                    stream.dataDeferred = true
+                    return Int(NGHTTP2_ERR_DEFERRED.rawValue)
                 }
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 return 0
