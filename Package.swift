@@ -105,6 +105,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ErrandSQLiteTests",
+            dependencies: [
+                "ErrandSQLite", "ErrandEngine", "ErrandProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ErrandTests",
             dependencies: ["Errand", "ErrandDemo", "ErrandHTTP", "ErrandProtocol", "ErrandEngine"],
             swiftSettings: strictSettings
