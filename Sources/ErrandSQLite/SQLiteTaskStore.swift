@@ -197,9 +197,10 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    /// Uses `task_by_expiry`: the status and NULL terms repeat the partial index's `WHERE` word for word.
+    /// Uses `task_by_expiry` (named: without statistics the planner would pick `task_by_status` and walk every
+    /// terminal task); the status and NULL terms repeat the partial index's `WHERE` so that it applies.
     static let expiredSQL = """
-        SELECT \(TaskRow.columns) FROM task
+        SELECT \(TaskRow.columns) FROM task INDEXED BY task_by_expiry
         WHERE status IN \(TaskStoreSchema.terminalStatuses) AND expires_at IS NOT NULL AND expires_at <= ?
         LIMIT ?
         """
