@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "Errand",
                 "ErrandDemo",
+                "ErrandSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
