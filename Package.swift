@@ -90,6 +90,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ErrandStoreTool",
+            dependencies: [
+                "ErrandEngine", "ErrandProtocol", "ErrandSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/crash/StoreTool",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],
