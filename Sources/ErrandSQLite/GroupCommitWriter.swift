@@ -146,7 +146,10 @@ final class GroupCommitWriter: Sendable {
             try db.cachedStatement(sql: insertSQL).execute(arguments: row.arguments)
             if db.changesCount == 0 { return .failure(.duplicateID(row.id)) }
         case .update(let row):
-            try db.cachedStatement(sql: updateSQL).execute(arguments: row.arguments)
+            // The engine never changes a task's id, owner, target or creation time: try the update that leaves the
+            // indexes on those columns alone, and fall back to rewriting every column if one of them did change.
+            try db.cachedStatement(sql: updateChangingSQL).execute(arguments: row.arguments)
+            if db.changesCount == 0 { try db.cachedStatement(sql: updateSQL).execute(arguments: row.arguments) }
         case .delete(let ids):
             let statement = try db.cachedStatement(sql: "DELETE FROM task WHERE id = ?")
             for id in ids { try statement.execute(arguments: [id]) }
@@ -156,6 +159,11 @@ final class GroupCommitWriter: Sendable {
 
     private static let insertSQL = """
         INSERT INTO task (\(TaskRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+        """
+
+    private static let updateChangingSQL = """
+        UPDATE task SET status = ?3, expires_at = ?8, record = ?9
+        WHERE id = ?1 AND created_at = ?2 AND principal IS ?4 AND team IS ?5 AND session IS ?6 AND target = ?7
         """
 
     private static let updateSQL = """

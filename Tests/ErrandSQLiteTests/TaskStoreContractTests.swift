@@ -55,6 +55,28 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func updateMayChangeOwnerTargetAndCreationTime(kind: StoreKind) async throws {
+        let directory = TemporaryDirectory()
+        let store = try kind.make(in: directory)
+        let other = record(createdAt: 50)
+        var task = record(createdAt: 100, owner: TaskOwner(principal: "alice", session: "s1"), target: "a")
+        try await store.insert(other)
+        try await store.insert(task)
+        task.createdAt = 10
+        task.owner = TaskOwner(principal: "bob", team: "red", session: "s2")
+        task.target = "b"
+        try await store.update(task)
+        #expect(try await store.task(task.id) == task)
+        let listed = try await store.list(TaskStoreQuery(requester: TaskOwner(team: "red"), limit: 10))
+        #expect(listed.map(\.id) == [other.id, task.id])
+        let bySession = try await store.list(TaskStoreQuery(requester: .anonymous, session: "s2", limit: 10))
+        #expect(bySession.isEmpty)  // the anonymous requester may not see bob's task
+        let byTarget = try await store.list(
+            TaskStoreQuery(requester: TaskOwner(principal: "bob"), session: "s2", target: "b", limit: 10))
+        #expect(byTarget.map(\.id) == [task.id])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func deleteRemovesAndIgnoresUnknownIds(kind: StoreKind) async throws {
         let directory = TemporaryDirectory()
         let store = try kind.make(in: directory)
