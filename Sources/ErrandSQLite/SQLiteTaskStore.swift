@@ -55,8 +55,10 @@ public final class SQLiteTaskStore: TaskStore {
         grdb.maximumReaderCount = max(1, configuration.readerCount)
         grdb.busyMode = .timeout(5)
         let synchronous = configuration.synchronous.rawValue
+        let cacheKiB = max(2048, configuration.cacheSizeKiB)
         grdb.prepareDatabase { db in
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
         }
         let database: DatabasePool
         do {

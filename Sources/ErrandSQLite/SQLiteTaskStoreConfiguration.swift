@@ -17,6 +17,9 @@ public struct SQLiteTaskStoreConfiguration: Sendable {
     public var maxBatchSize: Int = 1000
     /// Read connections used concurrently (lists, lookups, the reaper). Default 4.
     public var readerCount: Int = 4
+    /// Page cache per connection in KiB (`PRAGMA cache_size`). Default 32 MiB, enough to keep the indexes of
+    /// several hundred thousand tasks in memory so that writes do not re-read index pages from the file.
+    public var cacheSizeKiB: Int = 32 * 1024
     /// Whether to hold an exclusive lock on `PATH.lock` while open, so that a second errand process on the same
     /// file fails at once instead of running the same tasks. Default `true`.
     public var exclusive: Bool = true
