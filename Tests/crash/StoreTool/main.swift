@@ -79,6 +79,44 @@ func throughput(count: Int, submitters: Int) async throws {
     }
 }
 
+/// The store alone, without the engine: `submitters` callers each insert a working task, then update it to
+/// completed, `count` tasks in all. Prints tasks/s and the commit statistics.
+func storeOnly(count: Int, submitters: Int) async throws {
+    let directory = NSTemporaryDirectory() + "errand-store-tool-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try SQLiteTaskStore(path: "\(directory)/store.sqlite", logger: quiet)
+    let clock = ContinuousClock()
+    let started = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for submitter in 0..<submitters {
+            group.addTask {
+                for index in stride(from: submitter, to: count, by: submitters) {
+                    var task = TaskRecord(
+                        id: TaskID.random(), owner: TaskOwner(session: "s\(submitter)"), kind: .toolCall,
+                        target: "noop", arguments: ["x": 1], status: .working, createdAt: Int64(index),
+                        lastUpdatedAt: Int64(index), ttlMs: 3_600_000, pollIntervalMs: 500, attempt: 1,
+                        history: [TaskHistoryEntry(at: Int64(index), status: .working, message: nil, attempt: 1)])
+                    try await store.insert(task)
+                    task.status = .completed
+                    task.outcome = .result(["content": [["type": "text", "text": "ok"]]])
+                    task.history.append(
+                        TaskHistoryEntry(at: Int64(index), status: .completed, message: nil, attempt: 1))
+                    try await store.update(task)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = clock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let commits = store.commitStatistics
+    try await store.close()
+    print(
+        String(
+            format: "store only: %.0f tasks/s (%d writes in %d transactions)", Double(count) / seconds,
+            commits.writes, commits.transactions))
+}
+
 /// Inserts `count` completed tasks, as `errand serve` would have left them, with 64 concurrent writers.
 func fill(path: String, count: Int) async throws {
     let store = try SQLiteTaskStore(path: path, logger: quiet)
@@ -125,6 +163,10 @@ do {
         let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 50_000
         let submitters = arguments.dropFirst(2).first.flatMap { Int($0) } ?? 50
         try await throughput(count: count, submitters: submitters)
+    case "store":
+        let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 50_000
+        let submitters = arguments.dropFirst(2).first.flatMap { Int($0) } ?? 50
+        try await storeOnly(count: count, submitters: submitters)
     case "fill":
         guard arguments.count == 3, let count = Int(arguments.last!) else { throw ToolError("usage: fill PATH COUNT") }
         try await fill(path: arguments.dropFirst().first!, count: count)
