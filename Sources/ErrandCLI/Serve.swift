@@ -72,6 +72,8 @@ struct Serve: AsyncParsableCommand {
             sqliteStore = opened
             taskStore = opened
         }
+        // Watch for SIGINT/SIGTERM before anything can announce readiness, so no early signal is lost.
+        let signals = SignalWatcher()
         let application = ErrandApplication(
             configuration: configuration, catalog: DemoCatalog.make(), store: taskStore, logger: logger)
         try await application.start()
@@ -82,7 +84,7 @@ struct Serve: AsyncParsableCommand {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         StandardOutput.writeLine("listening on http://\(shownHost):\(boundPort)")
 
-        let signal = await SignalWatcher.waitForTermination()
+        let signal = await signals.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         await server.shutdown(gracePeriod: configuration.shutdownGracePeriod)
         await application.shutdown()

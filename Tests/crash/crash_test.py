@@ -73,16 +73,13 @@ class Server:
         self.process.wait()
 
     def stop(self) -> None:
-        # A SIGTERM sent right after `listening on` can be lost: the CLI prints the line before SignalWatcher has
-        # its handlers in place (and SIG_IGN is set before the Dispatch source runs). Ask again if it was.
-        for attempt in range(3):
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-                return
-            except subprocess.TimeoutExpired:
-                log(f"SIGTERM #{attempt + 1} was lost (known start-up race in SignalWatcher); sending it again")
-        self.kill()
+        # errand installs its signal watcher before printing `listening on`, so one SIGTERM must do.
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise SystemExit("FAIL: errand ignored SIGTERM (graceful shutdown did not finish in 15 s)")
 
 
 # --------------------------------------------------------------------------- a minimal MCP client
