@@ -78,6 +78,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ErrandBench",
+            dependencies: ["ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP"],
+            path: "Benchmarks/ErrandBench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],
