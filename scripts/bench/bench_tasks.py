@@ -22,6 +22,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -136,7 +137,9 @@ class MCPClient:
             raise RuntimeError(f"not a CreateTaskResult: {json.dumps(result)[:200]}")
         return result["task"]
 
-    async def await_result(self, task_id: str, poll_interval: float = 0.005) -> dict[str, Any]:
+    async def await_result(
+        self, task_id: str, poll_interval: float = 0.005, limit: float = 60.0
+    ) -> dict[str, Any]:
         """`tasks/result`, which the spec says blocks until the task is terminal. FastMCP 3.4.10 answers
         -32602 "Task not completed yet" instead; then this polls `tasks/get` every `poll_interval` until the
         task is terminal and asks again (counted in `self.result_fallbacks`)."""
@@ -153,8 +156,8 @@ class MCPClient:
                 status = (await self.request("tasks/get", {"taskId": task_id}))["status"]
                 if status in TERMINAL:
                     break
-                if now() - t0 > 60:
-                    raise RuntimeError("task not terminal after 60 s")
+                if now() - t0 > limit:
+                    raise RuntimeError(f"task not terminal after {limit:.0f} s")
 
     async def close(self) -> None:
         if self.session_id:
@@ -404,65 +407,87 @@ def rss_kib(pid: int) -> int:
 
 
 async def phase_rss(url: str, pid: int, counts: list[int], sessions: int, settle: float) -> dict[str, Any]:
-    """(e) Server RSS before and after creating K retained tasks (long ttl), awaiting each task's result so
-    the tasks are completed and kept. `counts` are cumulative checkpoints, e.g. [10000, 100000]."""
+    """(e) Server RSS before and after creating K retained tasks (long ttl). `sessions` sessions submit
+    their share back to back; then each awaits the result of its last task and a random sample of all
+    tasks is checked for status. `counts` are cumulative checkpoints, e.g. [10000, 100000]."""
     clients = await open_clients(url, sessions)
+    ids: list[str] = []
+    retries: dict[str, int] = {}
+    effective_ttl: Any = None
     try:
         await asyncio.sleep(settle)
         before = rss_kib(pid)
         points = []
-        created = 0
-        first_task: str | None = None
-        errors: dict[str, int] = {}
-        effective_ttl: Any = None
         start = now()
+
+        async def worker(client: MCPClient, quota: int) -> str | None:
+            nonlocal effective_ttl
+            last = None
+            for _ in range(quota):
+                for attempt in range(100):
+                    try:
+                        task = await client.submit_sleep(0)
+                        break
+                    except RPCError as error:  # e.g. the per-session active-task quota: pause, retry
+                        key = str(error)[:80]
+                        retries[key] = retries.get(key, 0) + 1
+                        await asyncio.sleep(0.02 * (attempt + 1))
+                else:
+                    raise RuntimeError("submit kept failing")
+                ids.append(task["taskId"])
+                effective_ttl = task.get("ttl")
+                last = task["taskId"]
+            return last
+
+        async def wait_all_terminal() -> None:
+            """Awaits the newest task's result (one client: polling from every session would load the
+            server), then polls a sample until every task in it is terminal (at most 300 s)."""
+            await clients[0].await_result(ids[-1], poll_interval=0.1, limit=300)
+            pending = random.sample(ids, min(100, len(ids)))
+            deadline = now() + 300
+            while pending and now() < deadline:
+                statuses = [(await clients[0].request("tasks/get", {"taskId": t}))["status"] for t in pending]
+                pending = [t for t, status in zip(pending, statuses) if status not in TERMINAL]
+                if pending:
+                    await asyncio.sleep(0.5)
+
         for target in counts:
-            remaining = target - created
-
-            async def worker(client: MCPClient, quota: int) -> None:
-                nonlocal created, first_task, effective_ttl
-                for _ in range(quota):
-                    for attempt in range(50):
-                        try:
-                            task = await client.submit_sleep(0)
-                            break
-                        except RPCError as error:  # quota: retry after a pause
-                            key = str(error)[:80]
-                            errors[key] = errors.get(key, 0) + 1
-                            await asyncio.sleep(0.05 * (attempt + 1))
-                    else:
-                        raise RuntimeError("submit kept failing")
-                    first_task = first_task or task["taskId"]
-                    effective_ttl = task.get("ttl")
-                    await client.await_result(task["taskId"])
-                    created += 1
-
+            remaining = target - len(ids)
             share = [remaining // sessions + (1 if i < remaining % sessions else 0) for i in range(sessions)]
             await asyncio.gather(*(worker(c, q) for c, q in zip(clients, share)))
+            await wait_all_terminal()
             await asyncio.sleep(settle)
             kib = rss_kib(pid)
             points.append(
                 {
-                    "tasks": created,
+                    "tasks": len(ids),
                     "rss_mib": kib / 1024,
                     "delta_mib": (kib - before) / 1024,
-                    "bytes_per_task": (kib - before) * 1024 / created,
+                    "bytes_per_task": (kib - before) * 1024 / len(ids),
                     "elapsed_s": now() - start,
                 }
             )
-        retained: Any = None
-        if first_task:
+            print(f"  rss: {points[-1]}", flush=True)
+        sample: dict[str, int] = {}
+        for task_id in random.sample(ids, min(200, len(ids))):
             try:
-                retained = (await clients[0].request("tasks/get", {"taskId": first_task}))["status"]
-            except RPCError as error:
-                retained = f"gone ({error})"
+                status = (await clients[0].request("tasks/get", {"taskId": task_id}))["status"]
+            except RPCError:
+                status = "gone"
+            sample[status] = sample.get(status, 0) + 1
+        first: Any
+        try:
+            first = (await clients[0].request("tasks/get", {"taskId": ids[0]}))["status"]
+        except RPCError as error:
+            first = f"gone ({error})"
         return {
             "before_mib": before / 1024,
             "points": points,
-            "first_task_after": retained,
+            "first_task_after": first,
+            "sample_statuses": sample,
             "requested_ttl_ms": LONG_TTL_MS,
             "effective_ttl_ms": effective_ttl,
-            "retries": errors,
+            "retries": retries,
         }
     finally:
         await close_clients(clients)
@@ -649,7 +674,8 @@ def print_table(path: Path) -> None:
             notes.append(f"throughput errors {dig(server, 'throughput', 'errors')}")
         if dig(server, "rss") is not None:
             notes.append(f"rss: effective ttl {dig(server, 'rss', 'effective_ttl_ms')} ms, first task afterwards "
-                         f"{dig(server, 'rss', 'first_task_after')}, retries {dig(server, 'rss', 'retries')}")
+                         f"{dig(server, 'rss', 'first_task_after')}, sample of statuses "
+                         f"{dig(server, 'rss', 'sample_statuses')}, retries {dig(server, 'rss', 'retries')}")
         if dig(server, "wrk") is not None:
             notes.append(f"wrk: {dig(server, 'wrk', 'threads')} threads, {dig(server, 'wrk', 'connections')} "
                          f"connections, {dig(server, 'wrk', 'requests')} requests, "
