@@ -1,11 +1,10 @@
-import ArgumentParser
-import Dispatch
+public import ArgumentParser
 import Errand
 import ErrandDemo
 import ErrandEngine
 import ErrandHTTP
 import Glibc
-import Logging
+public import Logging
 
 /// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the demo tools.
 struct Serve: AsyncParsableCommand {
@@ -58,10 +57,9 @@ struct Serve: AsyncParsableCommand {
         let server = HTTPServer(configuration: configuration.http, responder: application, logger: logger)
         let boundPort = try server.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        print("listening on http://\(shownHost):\(boundPort)")
-        fflush(stdout)
+        StandardOutput.writeLine("listening on http://\(shownHost):\(boundPort)")
 
-        let signal = await ShutdownSignal.wait()
+        let signal = await SignalWatcher.waitForTermination()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         await server.shutdown(gracePeriod: configuration.shutdownGracePeriod)
         await application.shutdown()
@@ -69,3 +67,11 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Unbuffered lines on standard output (the `listening on` line scripts wait for).
+enum StandardOutput {
+    static func writeLine(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+}

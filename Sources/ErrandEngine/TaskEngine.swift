@@ -1,109 +1,112 @@
-// CONTRACT STUB — the engine helper replaces this file with the real implementation.
-public import ErrandProtocol
+import ErrandProtocol
 public import Logging
 
 /// Owns every task: submission, scheduling, execution, cancellation, waiting, TTL reaping.
+///
+/// The engine keeps the tasks it is working on in memory and writes every change to its ``TaskStore``
+/// before publishing it on ``events``; tasks that ended are read back from the store. Work runs on a bounded
+/// pool of `maxConcurrentTasks` attempts (priority first, then first in first out). One engine-wide timer
+/// serves policy timeouts, retry backoffs, waiter timeouts and the reaper.
+///
+/// Call ``start()`` once before use (it recovers unfinished tasks and starts the reaper) and ``shutdown()``
+/// when done.
 public actor TaskEngine {
+    enum LifecycleState {
+        case idle
+        case started
+        case shuttingDown
+    }
+
     /// Every change, fanned out to any number of subscribers.
     public nonisolated let events: EventHub
 
+    let store: any TaskStore
+    let runner: any TaskRunner
+    let configuration: TaskEngineConfiguration
+    let clock: any EngineClock
+    let logger: Logger
+    let timer = EngineTimer()
+
+    var lifecycle = LifecycleState.idle
+    var timerDriver: Task<Void, Never>?
+    /// Tasks this engine is working on (see ``ActiveTask``).
+    var active: [TaskID: ActiveTask] = [:]
+    var runQueue = TaskRunQueue()
+    /// Attempts executing, including cancelled ones that have not returned yet.
+    var running = 0
+    /// Non-terminal tasks per ``TaskOwner/quotaKey``.
+    var activePerOwner: [String: Int] = [:]
+    /// Tasks per status, as this engine has seen them (seeded from the store by `start()`).
+    var countsByStatus: [TaskStatus: Int] = [:]
+    /// Tasks being deleted right now, so that two deletions never race.
+    var deleting: Set<TaskID> = []
+    var reaping = false
+    var nextSerial: UInt64 = 0
+
+    /// An engine over `store` that runs work with `runner`.
+    /// - Parameters:
+    ///   - configuration: limits and defaults (see ``TaskEngineConfiguration``).
+    ///   - clock: wall clock for timestamps and TTLs; timeouts and backoffs use `ContinuousClock`.
     public init(
         store: any TaskStore, runner: any TaskRunner, configuration: TaskEngineConfiguration = .init(),
         clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.engine")
     ) {
         self.events = EventHub(replayWindow: configuration.replayWindow)
-        fatalError("contract stub")
-    }
-
-    /// Recovers unfinished tasks from the store and starts the reaper.
-    public func start() async throws {}
-
-    /// Stops taking work, cancels running attempts, stops the reaper.
-    public func shutdown() async {}
-
-    /// Creates a task in `working` (or `queued`) and schedules it. Returns at once.
-    public func submit(_ submission: TaskSubmission) async throws(TaskEngineError) -> TaskRecord {
-        fatalError("contract stub")
-    }
-
-    /// The task, if `requester` may see it; else `.notFound`.
-    public func task(_ id: TaskID, for requester: TaskOwner) async throws(TaskEngineError) -> TaskRecord {
-        fatalError("contract stub")
-    }
-
-    /// Waits until the task is terminal (or `timeout` passes) and returns it as it is then.
-    public func waitForTerminal(_ id: TaskID, for requester: TaskOwner, timeout: Duration? = nil)
-        async throws(TaskEngineError) -> TaskRecord
-    {
-        fatalError("contract stub")
-    }
-
-    /// Cancels a non-terminal task: the status is `cancelled` when this returns and the work is stopped.
-    public func cancel(_ id: TaskID, for requester: TaskOwner, reason: String? = nil)
-        async throws(TaskEngineError) -> TaskRecord
-    {
-        fatalError("contract stub")
-    }
-
-    /// A page of the tasks `query` selects that `requester` may see, newest first.
-    public func list(_ query: TaskListQuery, for requester: TaskOwner) async throws(TaskEngineError) -> TaskPage {
-        fatalError("contract stub")
-    }
-
-    /// Deletes a terminal task and its result.
-    public func delete(_ id: TaskID, for requester: TaskOwner) async throws(TaskEngineError) {
-        fatalError("contract stub")
-    }
-
-    /// Answers an input request a running task made (see ``TaskContext/requestInput(_:)``).
-    public func provideInput(taskID: TaskID, requestID: String, response: JSONValue) async throws(TaskEngineError) {
-        fatalError("contract stub")
+        self.store = store
+        self.runner = runner
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
     }
 
     /// Counts for metrics and readiness.
-    public func statistics() -> TaskStatistics { fatalError("contract stub") }
-}
+    public func statistics() -> TaskStatistics {
+        TaskStatistics(byStatus: countsByStatus.filter { $0.value != 0 }, running: running, queued: runQueue.count)
+    }
 
-public struct TaskStatistics: Sendable {
-    public var byStatus: [TaskStatus: Int]
-    public var running: Int
-    public var queued: Int
-    public init(byStatus: [TaskStatus: Int], running: Int, queued: Int) {
-        self.byStatus = byStatus
-        self.running = running
-        self.queued = queued
+    func makeSerial() -> UInt64 {
+        nextSerial += 1
+        return nextSerial
+    }
+
+    /// Starts the timer driver if it is not running.
+    func ensureTimer() {
+        guard timerDriver == nil, lifecycle != .shuttingDown else { return }
+        let engine = WeakEngine(self)
+        timerDriver = Task.detached { [timer] in
+            await timer.run { actions in await engine.engine?.timerFired(actions) }
+        }
+    }
+
+    func schedule(_ action: EngineTimer.Action, after delay: Duration) {
+        ensureTimer()
+        timer.schedule(action, after: delay)
+    }
+
+    func timerFired(_ actions: [EngineTimer.Action]) async {
+        for action in actions {
+            switch action {
+            case .timeout(let id, let serial): await attemptTimedOut(id, serial: serial)
+            case .retry(let id, let ticket): await backoffEnded(id, ticket: ticket)
+            case .releaseWaiter(let id, let waiter): releaseWaiter(id, waiter: waiter)
+            case .reap:
+                _ = await reapExpired()
+                if lifecycle == .started { schedule(.reap, after: configuration.reapInterval) }
+            }
+        }
     }
 }
 
-public struct SystemEngineClock: EngineClock {
-    public init() {}
-    public func nowMs() -> Int64 { fatalError("contract stub") }
+extension TaskEngineError {
+    static let taskNotFound = TaskEngineError(.notFound, "Task not found")
+
+    static func storage(_ action: String, _ error: any Error) -> TaskEngineError {
+        TaskEngineError(.storage, "Could not \(action): the task store failed (\(error))")
+    }
 }
 
-/// Fans events out to subscribers without ever blocking the publisher; keeps a replay window.
-public final class EventHub: Sendable {
-    public init(replayWindow: Int) {}
-    /// Stamps the next sequence number on the change and delivers it to every subscriber.
-    @discardableResult
-    public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent { fatalError("contract stub") }
-    /// Subscribes `handler` (called synchronously on the publisher's thread: it must not block). If `after`
-    /// is given, returns the events after that sequence number that are still in the window — atomically with
-    /// the subscription, so nothing is missed or doubled — or `nil` if some have already fallen out.
-    public func subscribe(after: UInt64? = nil, _ handler: @escaping @Sendable (TaskEvent) -> Void) -> (
-        replay: [TaskEvent]?, subscription: EventSubscription
-    ) { fatalError("contract stub") }
-    public var lastSequence: UInt64 { 0 }
-    public var subscriberCount: Int { 0 }
-}
-
-public final class EventSubscription: Sendable {
-    public func cancel() {}
-}
-
-/// Where tasks are kept. Implementations: memory, SQLite, PostgreSQL.
-public protocol TaskStore: Sendable {
-    func insert(_ task: TaskRecord) async throws
-    func update(_ task: TaskRecord) async throws
-    func task(_ id: TaskID) async throws -> TaskRecord?
-    func delete(_ ids: [TaskID]) async throws
+/// Lets the timer driver reach the engine without keeping it alive.
+private final class WeakEngine: Sendable {
+    weak let engine: TaskEngine?
+    init(_ engine: TaskEngine) { self.engine = engine }
 }

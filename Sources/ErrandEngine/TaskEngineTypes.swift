@@ -97,7 +97,7 @@ public struct TaskContext: Sendable {
 }
 
 /// One change the engine published. `sequence` increases by one per event, engine-wide.
-public struct TaskEvent: Sendable {
+public struct TaskEvent: Sendable, Hashable {
     public enum Change: Sendable, Hashable {
         case created
         case status

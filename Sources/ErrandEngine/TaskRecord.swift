@@ -10,15 +10,30 @@ public struct TaskID: Sendable, Hashable, Codable, CustomStringConvertible, RawR
     /// A new random version-4 UUID.
     public static func random() -> TaskID {
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { byte in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
+        // Two draws (two getrandom calls), not one per byte.
+        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        return TaskID(uuidHigh: high, low: low)
+    }
+
+    /// The canonical lowercase text of the UUID whose 128 bits are `high` then `low`.
+    init(uuidHigh high: UInt64, low: UInt64) {
+        let digits: StaticString = "0123456789abcdef"
+        let text = String(unsafeUninitializedCapacity: 36) { buffer in
+            var position = 0
+            for nibble in 0..<32 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    buffer[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = nibble < 16 ? high : low
+                let shift = UInt64(60 - (nibble % 16) * 4)
+                buffer[position] = digits.utf8Start[Int((word >> shift) & 0xF)]
+                position += 1
+            }
+            return position
         }
-        let parts = [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }
-        return TaskID(parts.joined(separator: "-"))
+        self.init(text)
     }
 }
 
@@ -60,7 +75,7 @@ public enum TaskStatus: String, Sendable, Hashable, Codable, CaseIterable {
     public func canTransition(to next: TaskStatus) -> Bool {
         switch (self, next) {
         case (.queued, .working), (.queued, .failed), (.queued, .cancelled): return true
-        case (.working, .queued): return true  // retry after a lost attempt
+        case (.working, .queued), (.inputRequired, .queued): return true  // retry after a failed or lost attempt
         case (.working, .inputRequired), (.working, .completed), (.working, .failed), (.working, .cancelled):
             return true
         case (.inputRequired, .working), (.inputRequired, .completed), (.inputRequired, .failed),

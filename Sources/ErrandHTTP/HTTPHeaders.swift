@@ -8,6 +8,11 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Takes `fields` as they are, for the parser that already split them.
+    init(parsedFields: [(name: String, value: String)]) {
+        self.fields = parsedFields
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }

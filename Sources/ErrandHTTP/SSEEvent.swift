@@ -21,22 +21,21 @@ public struct SSEEvent: Sendable, Hashable {
         if let event { field("event", event, into: &out) }
         if let retry { field("retry", String(retry), into: &out) }
         // Split on CRLF, CR and LF alike so a payload can never inject fields or end the event early.
-        var line: [UInt8] = []
-        var previousWasCR = false
-        for byte in data.utf8 {
-            if byte == 0x0A, previousWasCR {
-                previousWasCR = false
-                continue
+        var data = data
+        data.withUTF8 { bytes in
+            var lineStart = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x0A || byte == 0x0D {
+                    Self.dataLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: &out)
+                    if byte == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+                    lineStart = index + 1
+                }
+                index += 1
             }
-            previousWasCR = byte == 0x0D
-            if byte == 0x0A || byte == 0x0D {
-                fieldBytes("data", line, into: &out)
-                line.removeAll(keepingCapacity: true)
-            } else {
-                line.append(byte)
-            }
+            Self.dataLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<bytes.count]), into: &out)
         }
-        fieldBytes("data", line, into: &out)
         out.append(0x0A)
         return out
     }
@@ -44,6 +43,16 @@ public struct SSEEvent: Sendable, Hashable {
     /// A comment line (`: text`), used for keep-alives; clients ignore it.
     public static func comment(_ text: String) -> [UInt8] {
         Array(": \(text.filter { $0 != "\n" && $0 != "\r" })\n\n".utf8)
+    }
+
+    private static func dataLine(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if line.isEmpty {
+            out.append(contentsOf: "data:\n".utf8)
+        } else {
+            out.append(contentsOf: "data: ".utf8)
+            out.append(contentsOf: line)
+            out.append(0x0A)
+        }
     }
 
     private func field(_ name: String, _ value: String, into out: inout [UInt8]) {

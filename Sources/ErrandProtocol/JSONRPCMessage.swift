@@ -78,9 +78,8 @@ public enum JSONRPCMessage: Sendable, Hashable {
         case .result(let id, let result):
             return ["jsonrpc": "2.0", "id": id.json, "result": result]
         case .error(let id, let error):
-            var object: [String: JSONValue] = ["jsonrpc": "2.0", "error": error.json]
-            if let id { object["id"] = id.json }
-            return .object(object)
+            // JSON-RPC 2.0 §5: an error response always has "id"; it is null when the request's id was unreadable.
+            return ["jsonrpc": "2.0", "id": id?.json ?? .null, "error": error.json]
         }
     }
 

@@ -1,0 +1,119 @@
+import Synchronization
+
+/// Fans task events out to subscribers and keeps the last few for replay (`Last-Event-ID`).
+///
+/// ``publish(_:task:)`` stamps the next sequence number (1, 2, 3, …), records the event in a ring
+/// buffer of the last `replayWindow` events and calls every subscriber's handler synchronously on the
+/// publisher's thread, outside the hub's lock. Handlers therefore **must not block or await**: copy the event
+/// into your own bounded buffer and return. A handler may cancel its subscription or subscribe others.
+///
+/// The engine publishes from its actor only, so handlers see events in sequence order. Were several threads
+/// to publish at once, their events could reach a handler out of order; ``TaskEvent/sequence`` tells.
+public final class EventHub: Sendable {
+    private struct Subscriber {
+        var id: UInt64
+        var handler: @Sendable (TaskEvent) -> Void
+    }
+
+    private struct State {
+        var lastSequence: UInt64 = 0
+        var nextSubscriberID: UInt64 = 0
+        /// Copy-on-write: publish retains the array, so changing it never disturbs a delivery in progress.
+        var subscribers: [Subscriber] = []
+        var ring: [TaskEvent] = []
+        /// Where the next event goes once `ring` is full.
+        var ringStart = 0
+    }
+
+    private let state = Mutex(State())
+    /// Events kept for replay.
+    public let replayWindow: Int
+
+    /// A hub that keeps the last `replayWindow` events (at least 0) for replay.
+    public init(replayWindow: Int) {
+        self.replayWindow = max(0, replayWindow)
+    }
+
+    /// Stamps the next sequence number on the change and delivers it to every subscriber.
+    /// - Returns: the event as delivered.
+    @discardableResult
+    public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
+        let window = replayWindow
+        let (event, subscribers) = state.withLock { state in
+            state.lastSequence += 1
+            let event = TaskEvent(sequence: state.lastSequence, change: change, task: task)
+            if window > 0 {
+                if state.ring.count < window {
+                    state.ring.append(event)
+                } else {
+                    state.ring[state.ringStart] = event
+                    state.ringStart = (state.ringStart + 1) % window
+                }
+            }
+            return (event, state.subscribers)
+        }
+        for subscriber in subscribers { subscriber.handler(event) }
+        return event
+    }
+
+    /// Subscribes `handler` to every event published from now on.
+    ///
+    /// `handler` is called synchronously on the publisher's thread: it must not block. If `after` is given,
+    /// also returns the events with a larger sequence number that are still in the replay window — taken
+    /// atomically with the subscription, so no event is both replayed and delivered, and none is missed.
+    /// Live events may reach `handler` while you are still processing `replay`; order them by sequence.
+    /// - Returns: `replay` is `nil` when `after` was given but some events after it have left the window (or
+    ///   `after` is newer than anything published): the caller must resynchronise from the store.
+    ///   Cancel `subscription` to stop deliveries.
+    public func subscribe(after: UInt64? = nil, _ handler: @escaping @Sendable (TaskEvent) -> Void) -> (
+        replay: [TaskEvent]?, subscription: EventSubscription
+    ) {
+        let (replay, id) = state.withLock { state -> ([TaskEvent]?, UInt64) in
+            state.nextSubscriberID += 1
+            let id = state.nextSubscriberID
+            state.subscribers.append(Subscriber(id: id, handler: handler))
+            guard let after else { return (nil, id) }
+            return (Self.events(after: after, in: state), id)
+        }
+        return (replay, EventSubscription(hub: self, id: id))
+    }
+
+    private static func events(after: UInt64, in state: State) -> [TaskEvent]? {
+        if after > state.lastSequence { return nil }
+        if after == state.lastSequence { return [] }
+        let oldest = state.lastSequence - UInt64(state.ring.count) + 1
+        guard after + 1 >= oldest else { return nil }
+        let skip = Int(after + 1 - oldest)
+        var result: [TaskEvent] = []
+        result.reserveCapacity(state.ring.count - skip)
+        for offset in skip..<state.ring.count {
+            result.append(state.ring[(state.ringStart + offset) % state.ring.count])
+        }
+        return result
+    }
+
+    func unsubscribe(_ id: UInt64) {
+        state.withLock { state in state.subscribers.removeAll { $0.id == id } }
+    }
+
+    /// The sequence number of the last event published; 0 before the first.
+    public var lastSequence: UInt64 { state.withLock { $0.lastSequence } }
+
+    /// How many subscriptions are active.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+}
+
+/// A live subscription to an ``EventHub``. Cancelling is idempotent; after `cancel()` returns no new delivery
+/// starts (one already running on another thread may still finish).
+public final class EventSubscription: Sendable {
+    private let hub: EventHub
+    private let id: UInt64
+
+    init(hub: EventHub, id: UInt64) {
+        self.hub = hub
+        self.id = id
+    }
+
+    /// Stops deliveries to this subscription's handler.
+    public func cancel() { hub.unsubscribe(id) }
+}

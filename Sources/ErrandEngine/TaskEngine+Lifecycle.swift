@@ -1,0 +1,123 @@
+import ErrandProtocol
+import Logging
+
+extension TaskEngine {
+    /// Recovers unfinished tasks from the store and starts the reaper. Call once; later calls do nothing.
+    ///
+    /// A task found `queued`, `working` or `input_required` was left by an engine that stopped. If its policy
+    /// allows another attempt it is queued again (history: "server restarted"); otherwise it fails with
+    /// "Server restarted while the task was running".
+    /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read.
+    public func start() async throws {
+        guard lifecycle == .idle else { return }
+        lifecycle = .started
+        let counts: [TaskStatus: Int]
+        let unfinished: [TaskRecord]
+        do {
+            counts = try await store.counts()
+            unfinished = try await store.unfinished()
+        } catch {
+            lifecycle = .idle
+            throw TaskEngineError.storage("recover unfinished tasks", error)
+        }
+        for (status, count) in counts { countsByStatus[status, default: 0] += count }
+        var recovered: [TaskID] = []
+        for record in unfinished.sorted(by: { $0.createdAt < $1.createdAt }) where active[record.id] == nil {
+            if await recover(record) { recovered.append(record.id) }
+        }
+        if !recovered.isEmpty {
+            logger.info("recovered unfinished tasks", metadata: ["count": "\(recovered.count)"])
+        }
+        await startQueued()
+        for id in recovered { await flushLogged(id) }
+        schedule(.reap, after: configuration.reapInterval)
+    }
+
+    /// Queues `record` again or fails it. Returns whether it was queued.
+    private func recover(_ record: TaskRecord) async -> Bool {
+        let policy = runner.policy(for: record)
+        if record.attempt < policy.maxAttempts {
+            activePerOwner[record.owner.quotaKey, default: 0] += 1
+            active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
+            if record.status != .queued {
+                transition(record.id, to: .queued, message: "server restarted; the task was queued again")
+            }
+            enqueue(record.id, priority: record.priority)
+            return true
+        }
+        var failed = record
+        let message = "Server restarted while the task was running"
+        guard failed.apply(.failed, message: message, at: clock.nowMs()) else { return false }
+        failed.outcome = .error(.internalError(message))
+        do {
+            try await store.update(failed)
+        } catch {
+            logger.error("could not fail an unfinished task", metadata: ["task": "\(record.id)", "error": "\(error)"])
+            return false
+        }
+        countsByStatus[record.status, default: 0] -= 1
+        countsByStatus[.failed, default: 0] += 1
+        events.publish(.status, task: failed)
+        return false
+    }
+
+    /// Stops taking work (``submit(_:)`` throws `.shuttingDown`), cancels running attempts and waits for them to
+    /// return, releases waiters, and stops the timer and the reaper.
+    ///
+    /// Tasks that were running or queued stay in the store as they are; the next ``start()`` recovers them.
+    public func shutdown() async {
+        guard lifecycle != .shuttingDown else { return }
+        lifecycle = .shuttingDown
+        timer.stop()
+        timerDriver?.cancel()
+        timerDriver = nil
+        var attempts: [Task<Void, Never>] = []
+        for entry in active.values {
+            if case .running(_, let task) = entry.phase {
+                task.cancel()
+                attempts.append(task)
+            }
+        }
+        releaseAllWaiters()
+        for attempt in attempts { await attempt.value }
+        logger.info("task engine stopped", metadata: ["cancelledAttempts": "\(attempts.count)"])
+    }
+
+    /// Deletes terminal tasks whose ttl has passed (never a non-terminal task or one somebody waits for) and
+    /// publishes `.deleted` for each. The reaper calls this every `reapInterval`.
+    /// - Returns: how many tasks were deleted.
+    public func reapExpired() async -> Int {
+        guard !reaping else { return 0 }
+        reaping = true
+        defer { reaping = false }
+        let batchSize = 1000
+        var total = 0
+        while true {
+            let expired: [TaskRecord]
+            do {
+                expired = try await store.expired(nowMs: clock.nowMs(), limit: batchSize)
+            } catch {
+                logger.error("could not look for expired tasks", metadata: ["error": "\(error)"])
+                return total
+            }
+            let doomed = expired.filter { task in
+                task.status.isTerminal && active[task.id] == nil && !hasWaiters(task.id) && !deleting.contains(task.id)
+            }
+            guard !doomed.isEmpty else { return total }
+            for task in doomed { deleting.insert(task.id) }
+            defer { for task in doomed { deleting.remove(task.id) } }
+            do {
+                try await store.delete(doomed.map(\.id))
+            } catch {
+                logger.error("could not delete expired tasks", metadata: ["error": "\(error)"])
+                return total
+            }
+            for task in doomed {
+                countsByStatus[task.status, default: 0] -= 1
+                events.publish(.deleted, task: task)
+            }
+            total += doomed.count
+            if expired.count < batchSize { return total }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ErrandEngine
+import ErrandProtocol
+import Synchronization
+import Testing
+
+@Suite struct WaitTests {
+    @Test func aTerminalTaskReturnsAtOnce() async throws {
+        let engine = makeEngine()
+        let record = try await engine.submit(submission("instant"))
+        _ = try await terminal(engine, record.id)
+        let again = try await engine.waitForTerminal(record.id, for: .anonymous, timeout: .zero)
+        #expect(again.status == .completed)
+    }
+
+    @Test func manyWaitersWakeWhenTheTaskEnds() async throws {
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner)
+        let record = try await engine.submit(submission("gate"))
+        let results = try await withThrowingTaskGroup(of: TaskStatus.self) { group in
+            for _ in 0..<10 {
+                group.addTask { try await engine.waitForTerminal(record.id, for: .anonymous).status }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            runner.gate.open()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: .completed, count: 10))
+    }
+
+    @Test func timeoutReturnsTheNonTerminalTask() async throws {
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner)
+        let record = try await engine.submit(submission("gate"))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let waited = try await engine.waitForTerminal(record.id, for: .anonymous, timeout: .milliseconds(30))
+        #expect(waited.status == .working)
+        #expect(clock.now - start >= .milliseconds(30))
+        #expect(clock.now - start < .seconds(5))
+        runner.gate.open()
+        #expect(try await terminal(engine, record.id).status == .completed)
+    }
+
+    @Test func cancellingTheWaitingTaskReleasesIt() async throws {
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner)
+        let record = try await engine.submit(submission("gate"))
+        let waiter = Task { try await engine.waitForTerminal(record.id, for: .anonymous) }
+        try await Task.sleep(for: .milliseconds(10))
+        waiter.cancel()
+        #expect(try await waiter.value.status == .working)
+        runner.gate.open()
+    }
+
+    @Test func foreignOrUnknownTasksAreNotFound() async throws {
+        let engine = makeEngine()
+        let record = try await engine.submit(submission("gate", owner: TaskOwner(principal: "alice")))
+        for (id, requester) in [(record.id, TaskOwner(principal: "mallory")), (TaskID.random(), .anonymous)] {
+            let error = await #expect(throws: TaskEngineError.self) {
+                try await engine.waitForTerminal(id, for: requester, timeout: .milliseconds(1))
+            }
+            #expect(error?.code == .notFound)
+        }
+    }
+}
