@@ -15,7 +15,9 @@ enum EngineBenchmarks {
         return configuration
     }
 
-    static func makeEngine(_ pickups: PickupLog) async throws -> TaskEngine {
+    static func makeEngine(_ pickups: PickupLog, replayWindow: Int? = nil) async throws -> TaskEngine {
+        var configuration = configuration
+        if let replayWindow { configuration.replayWindow = replayWindow }
         let engine = TaskEngine(
             store: MemoryTaskStore(), runner: NoOpRunner(pickups: pickups), configuration: configuration,
             logger: quietLogger)
@@ -45,20 +47,23 @@ enum EngineBenchmarks {
         var heapAfterBytes: Int
         var rssTrimmedKiB: Int
         var drainSeconds: Double
+        /// The last task as the engine keeps it once completed.
+        var sample: TaskRecord
     }
 
     /// `count` sequential submits (latency of each `submit` call) on a fresh engine; then waits until all are
     /// completed and reads RSS with every task retained (default ttl 1 h).
-    static func sequential(count: Int) async throws -> Sequential {
+    static func sequential(count: Int, replayWindow: Int? = nil) async throws -> Sequential {
         let pickups = PickupLog(capacity: count)
-        let engine = try await makeEngine(pickups)
+        let engine = try await makeEngine(pickups, replayWindow: replayWindow)
         let before = residentKiB()
         let heapBefore = heapInUseBytes()
         var samples: [Int64] = []
         samples.reserveCapacity(count)
+        var last: TaskID?
         for _ in 0..<count {
             let start = monotonicNanoseconds()
-            _ = try await engine.submit(submission(stamp: start))
+            last = try await engine.submit(submission(stamp: start)).id
             samples.append(monotonicNanoseconds() - start)
         }
         let drainStart = monotonicNanoseconds()
@@ -68,12 +73,29 @@ enum EngineBenchmarks {
         let heapAfter = heapInUseBytes()
         trimHeap()
         let trimmed = residentKiB()
+        guard let last else { throw BenchError("--tasks must be at least 1") }
+        let sample = try await engine.task(last, for: owner)
         let result = Sequential(
             submit: LatencySummary(samples), pickup: LatencySummary(pickups.drain()), rssBeforeKiB: before,
             rssAfterKiB: after, heapBeforeBytes: heapBefore, heapAfterBytes: heapAfter, rssTrimmedKiB: trimmed,
-            drainSeconds: drain)
+            drainSeconds: drain, sample: sample)
         await engine.shutdown()
         return result
+    }
+
+    /// Live heap bytes per task that a bare `MemoryTaskStore` needs for `count` copies of `sample` (fresh ids).
+    static func storeOnly(count: Int, sample: TaskRecord) async throws -> Double {
+        let store = MemoryTaskStore()
+        trimHeap()
+        let before = heapInUseBytes()
+        for _ in 0..<count {
+            var record = sample
+            record.id = TaskID.random()
+            try await store.insert(record)
+        }
+        let after = heapInUseBytes()
+        withExtendedLifetime(store) {}
+        return Double(after - before) / Double(count)
     }
 
     struct OneAtATime {

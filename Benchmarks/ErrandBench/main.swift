@@ -16,6 +16,7 @@ struct Options {
     var seconds = 5.0
     var mcp = 20_000
     var json: String?
+    var breakdown = false
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -39,6 +40,7 @@ struct Options {
                 self.seconds = seconds
             case "--mcp": mcp = try number(argument)
             case "--json": json = try value(argument)
+            case "--breakdown": breakdown = true
             default: throw BenchError("unknown option \(argument); see the comment at the top of main.swift")
             }
         }
@@ -134,6 +136,30 @@ raw.append(
         + "\"rss_after_kib\":\(sequential.rssAfterKiB),\"rss_trimmed_kib\":\(sequential.rssTrimmedKiB),"
         + "\"heap_before_bytes\":\(sequential.heapBeforeBytes),\"heap_after_bytes\":\(sequential.heapAfterBytes),\"drain_s\":\(sequential.drainSeconds)}"
 )
+
+if options.breakdown {
+    // Where the retained-task memory goes: a bare store holding the same records, and the engine with a
+    // one-event replay window instead of the default.
+    progress("breakdown: \(grouped(Int64(options.tasks))) completed records in a bare MemoryTaskStore")
+    let storePerTask = try await EngineBenchmarks.storeOnly(count: options.tasks, sample: sequential.sample)
+    progress("breakdown: \(grouped(Int64(options.tasks))) sequential submits with replayWindow 1")
+    let narrow = try await EngineBenchmarks.sequential(count: options.tasks, replayWindow: 1)
+    let narrowPerTask = Double(narrow.heapAfterBytes - narrow.heapBeforeBytes) / Double(max(options.tasks, 1))
+    rows.append(
+        Row(
+            key: "heap_store_per_task", label: "  of which MemoryTaskStore alone (same records)",
+            measured: fixed(storePerTask, 0) + " B"))
+    rows.append(
+        Row(
+            key: "heap_ring_per_task", label: "  of which EventHub replay window (default 10,000)",
+            measured: fixed(livePerTask - narrowPerTask, 0) + " B"))
+    rows.append(
+        Row(
+            key: "heap_other_per_task", label: "  rest (engine maps, runtime)",
+            measured: fixed(narrowPerTask - storePerTask, 0) + " B"))
+    raw.append(
+        "\"breakdown\":{\"store_bytes_per_task\":\(storePerTask),\"replay_window_1_bytes_per_task\":\(narrowPerTask)}")
+}
 
 if options.idle > 0 {
     progress("\(grouped(Int64(options.idle))) tasks one at a time (submit, then waitForTerminal)")
