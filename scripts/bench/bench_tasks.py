@@ -81,6 +81,7 @@ class MCPClient:
         self.session_id: str | None = None
         self.next_id = 1
         self.result_fallbacks = 0
+        self.reconnects = 0
         self.headers = {"accept": ACCEPT, "content-type": "application/json"}
 
     async def open(self) -> "MCPClient":
@@ -120,7 +121,13 @@ class MCPClient:
         payload: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
             payload["params"] = params
-        response = await self.http.post(self.url, headers=self.headers, json=payload)
+        try:
+            response = await self.http.post(self.url, headers=self.headers, json=payload)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+            # The server closed an idle keep-alive connection as the request went out (uvicorn does after
+            # 5 s): nothing was processed, so send it once more on a new connection.
+            self.reconnects += 1
+            response = await self.http.post(self.url, headers=self.headers, json=payload)
         if response.status_code != 200:
             raise RuntimeError(f"{method} answered HTTP {response.status_code}: {response.text[:200]}")
         message = parse_body(response.headers.get("content-type", ""), response.text, request_id)
@@ -290,9 +297,11 @@ async def phase_throughput(url: str, sessions: int, duration: float) -> dict[str
         # warm every session once so connection setup is not measured
         await asyncio.gather(*(c.submit_sleep(0) for c in clients))
         start = now()
+        cpu_start = time.process_time()
         deadline = start + duration
         await asyncio.gather(*(worker(c, deadline) for c in clients))
         elapsed = now() - start
+        client_cpu = (time.process_time() - cpu_start) / elapsed
         return {
             "sessions": sessions,
             "elapsed_s": elapsed,
@@ -301,6 +310,9 @@ async def phase_throughput(url: str, sessions: int, duration: float) -> dict[str
             "cycle": summarize_ms(cycle),
             "errors": errors,
             "result_fallbacks": sum(c.result_fallbacks for c in clients),
+            "reconnects": sum(c.reconnects for c in clients),
+            # Near 1.0: the Python client used a whole core, so the figure is a floor for the server.
+            "client_cpu_share": client_cpu,
         }
     finally:
         await close_clients(clients)
@@ -406,10 +418,14 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-async def phase_rss(url: str, pid: int, counts: list[int], sessions: int, settle: float) -> dict[str, Any]:
-    """(e) Server RSS before and after creating K retained tasks (long ttl). `sessions` sessions submit
-    their share back to back; then each awaits the result of its last task and a random sample of all
-    tasks is checked for status. `counts` are cumulative checkpoints, e.g. [10000, 100000]."""
+async def phase_rss(
+    url: str, pid: int, counts: list[int], sessions: int, settle: float, batch: int
+) -> dict[str, Any]:
+    """(e) Server RSS before and after creating K retained tasks (long ttl). Tasks go in batches of `batch`,
+    spread over `sessions` sessions; after each batch one client awaits the batch's newest task, so the
+    server's backlog stays bounded (the reference's RSS grows with its backlog, which would make the
+    figure depend on machine load). At each checkpoint (cumulative `counts`, e.g. [10000, 100000]) a
+    sample of tasks must be terminal before RSS is read."""
     clients = await open_clients(url, sessions)
     ids: list[str] = []
     retries: dict[str, int] = {}
@@ -452,9 +468,11 @@ async def phase_rss(url: str, pid: int, counts: list[int], sessions: int, settle
                     await asyncio.sleep(0.5)
 
         for target in counts:
-            remaining = target - len(ids)
-            share = [remaining // sessions + (1 if i < remaining % sessions else 0) for i in range(sessions)]
-            await asyncio.gather(*(worker(c, q) for c, q in zip(clients, share)))
+            while len(ids) < target:
+                size = min(batch, target - len(ids))
+                share = [size // sessions + (1 if i < size % sessions else 0) for i in range(sessions)]
+                await asyncio.gather(*(worker(c, q) for c, q in zip(clients, share) if q))
+                await clients[0].await_result(ids[-1], poll_interval=0.05, limit=300)
             await wait_all_terminal()
             await asyncio.sleep(settle)
             kib = rss_kib(pid)
@@ -501,7 +519,9 @@ async def list_page(client: MCPClient, cursor: str | None) -> dict[str, Any]:
     return await client.request("tasks/list", {"cursor": cursor} if cursor else {})
 
 
-async def wrk_check(url: str, session_ids: list[str], start_epoch: float, expected: int, verify_budget: float):
+async def wrk_check(
+    url: str, session_ids: list[str], start_epoch: float, wrk_output: Path, verify_budget: float
+) -> Any:
     """Waits until the newest tasks of every wrk session are terminal (the engine runs FIFO, so then all are),
     then lists every task (bounded in time) and counts them by status."""
     clients = []
@@ -511,6 +531,12 @@ async def wrk_check(url: str, session_ids: list[str], start_epoch: float, expect
         client.headers.update({"mcp-session-id": sid, "mcp-protocol-version": PROTOCOL})
         clients.append(client)
     try:
+        # Runs beside wrk (started just before it): waits for wrk's summary line, then for the tasks.
+        wrk_deadline = time.time() + 600
+        while "WRK_JSON " not in Path(wrk_output).read_text():
+            if time.time() > wrk_deadline:
+                raise RuntimeError("wrk did not finish")
+            await asyncio.sleep(0.01)
         deadline = time.time() + 60
         while True:
             pages = await asyncio.gather(*(list_page(c, None) for c in clients))
@@ -541,13 +567,15 @@ async def wrk_check(url: str, session_ids: list[str], start_epoch: float, expect
                     return
 
         await asyncio.gather(*(walk(c) for c in clients))
-        if listed == 0 and expected > 0:
-            return f"n/a: tasks/list returned none of the {expected} tasks, so completion cannot be counted"
+        if listed == 0:
+            return "n/a: tasks/list returned none of the tasks, so completion cannot be counted"
         elapsed = done_epoch - start_epoch
+        completed = counts.get("completed", 0)
         return {
-            "expected_tasks": expected,
             "all_terminal_after_s": elapsed,
-            "tasks_completed_per_s": expected / elapsed,
+            # The listing also holds the requests in flight when wrk stopped (not in wrk's count).
+            "tasks_completed_per_s": completed / elapsed if complete_listing else None,
+            "completed": completed,
             "listed": listed,
             "listing_complete": complete_listing,
             "by_status": counts,
@@ -606,8 +634,9 @@ def fmt(value: Any, unit: str) -> str:
 
 
 def rss_point(server: dict[str, Any], tasks: int, field: str) -> Any:
+    """The RSS checkpoint at `tasks` (wrk may overshoot by the requests in flight: up to 1 % more)."""
     for point in dig(server, "rss", "points") or []:
-        if point["tasks"] == tasks:
+        if tasks <= point["tasks"] <= tasks * 1.01:
             return point[field]
     return None
 
@@ -670,10 +699,14 @@ def print_table(path: Path) -> None:
         if fallbacks:
             notes.append(f"tasks/result did not block ({fallbacks} times it answered 'not completed yet'): the "
                          "client then polled tasks/get every 5 ms and asked again, in (b) and (c)")
+        if (dig(server, "throughput", "client_cpu_share") or 0) >= 0.8:
+            notes.append(f"(c) the httpx client used {dig(server, 'throughput', 'client_cpu_share'):.0%} of a core: "
+                         "client-bound, a floor for the server (see the wrk rows)")
         if dig(server, "throughput", "errors"):
             notes.append(f"throughput errors {dig(server, 'throughput', 'errors')}")
         if dig(server, "rss") is not None:
-            notes.append(f"rss: effective ttl {dig(server, 'rss', 'effective_ttl_ms')} ms, first task afterwards "
+            points = ", ".join(f"{p['tasks']:,} tasks {p['rss_mib']:.1f} MiB" for p in dig(server, "rss", "points"))
+            notes.append(f"rss: {points}; effective ttl {dig(server, 'rss', 'effective_ttl_ms')} ms, first task afterwards "
                          f"{dig(server, 'rss', 'first_task_after')}, sample of statuses "
                          f"{dig(server, 'rss', 'sample_statuses')}, retries {dig(server, 'rss', 'retries')}")
         if dig(server, "wrk") is not None:
@@ -681,6 +714,10 @@ def print_table(path: Path) -> None:
                          f"connections, {dig(server, 'wrk', 'requests')} requests, "
                          f"{dig(server, 'wrk', 'rpc_errors')} JSON-RPC errors, "
                          f"{dig(server, 'wrk', 'socket_errors')} socket errors; check {dig(server, 'wrk', 'check')}")
+        loads = {k[5:]: v for k, v in server.items() if k.startswith("load_")}
+        if loads:
+            notes.append("1-min load average (before/after, on " + str(next(iter(loads.values()))["cpus"])
+                         + " CPUs): " + ", ".join(f"{k} {v['before']:.1f}/{v['after']:.1f}" for k, v in loads.items()))
         for note in notes:
             print(f"  {name}: {note}")
 
@@ -704,6 +741,7 @@ async def run(args: argparse.Namespace) -> None:
     url = args.url
     name = args.name
     out: dict[str, Any] = {}
+    load_before = os.getloadavg()
     if "submit" in phases:
         out["submit"] = await phase_submit(url, args.n, args.warmup)
         print(f"[{name}] submit: {out['submit']}", flush=True)
@@ -720,8 +758,10 @@ async def run(args: argparse.Namespace) -> None:
         if not args.pid:
             raise SystemExit("--pid is needed for the rss phase")
         counts = [int(x) for x in args.rss_tasks.split(",")]
-        out["rss"] = await phase_rss(url, args.pid, counts, args.rss_sessions, args.settle)
+        out["rss"] = await phase_rss(url, args.pid, counts, args.rss_sessions, args.settle, args.rss_batch)
         print(f"[{name}] rss: {out['rss']}", flush=True)
+    # Other work on the machine skews every figure: keep the 1-minute load average beside them.
+    out["load_" + "+".join(phases)] = {"before": load_before[0], "after": os.getloadavg()[0], "cpus": os.cpu_count()}
     for key, value in out.items():
         merge(path, name, key, value)
 
@@ -746,6 +786,7 @@ def main() -> None:
     p.add_argument("--pid", type=int, help="(e) server process id")
     p.add_argument("--rss-tasks", default="10000", help="(e) cumulative checkpoints, e.g. 10000,100000")
     p.add_argument("--rss-sessions", type=int, default=50)
+    p.add_argument("--rss-batch", type=int, default=250, help="(e) tasks in flight at most")
     p.add_argument("--settle", type=float, default=1.0, help="(e) pause before reading RSS")
 
     w = sub.add_parser("wrk-check", help="count what a wrk run submitted; merge tasks completed/s")
@@ -753,10 +794,23 @@ def main() -> None:
     w.add_argument("--name", required=True)
     w.add_argument("--json", default="artifacts/bench-tasks.json")
     w.add_argument("--sessions", required=True, help="comma-separated session ids wrk used")
-    w.add_argument("--wrk-output", required=True, help="file with wrk's output (submit.lua prints a JSON line)")
-    w.add_argument("--start-epoch", type=float, required=True, help="time.time() when wrk started")
+    w.add_argument("--wrk-output", required=True, help="file wrk writes (submit.lua prints a WRK_JSON line)")
+    w.add_argument("--start-epoch", type=float, required=True, help="epoch seconds just before wrk started")
     w.add_argument("--verify-budget", type=float, default=30.0, help="seconds for listing every task")
-    w.add_argument("--no-list", action="store_true", help="server's tasks/list cannot count (report n/a)")
+
+    r = sub.add_parser("rss-add", help="after wrk created more tasks: wait for them, add an RSS point")
+    r.add_argument("--url", required=True)
+    r.add_argument("--name", required=True)
+    r.add_argument("--json", required=True, help="the file holding this server's rss phase")
+    r.add_argument("--pid", type=int, required=True)
+    r.add_argument("--sessions", required=True, help="comma-separated session ids wrk used")
+    r.add_argument("--wrk-output", required=True)
+    r.add_argument("--settle", type=float, default=1.0)
+
+    m = sub.add_parser("merge", help="put a JSON file (e.g. ErrandBench --json) under a top-level key")
+    m.add_argument("--json", default="artifacts/bench-tasks.json")
+    m.add_argument("--key", required=True)
+    m.add_argument("--file", required=True)
 
     t = sub.add_parser("table", help="print the side-by-side table")
     t.add_argument("--json", default="artifacts/bench-tasks.json")
@@ -765,21 +819,46 @@ def main() -> None:
     if args.command == "run":
         asyncio.run(run(args))
     elif args.command == "wrk-check":
+        output = Path(args.wrk_output)
+        check = asyncio.run(
+            wrk_check(args.url, args.sessions.split(","), args.start_epoch, output, args.verify_budget)
+        )
         summary = None
-        for line in Path(args.wrk_output).read_text().splitlines():
+        for line in output.read_text().splitlines():
             if line.startswith("WRK_JSON "):
                 summary = json.loads(line[len("WRK_JSON "):])
         if summary is None:
             raise SystemExit(f"no WRK_JSON line in {args.wrk_output}")
-        expected = summary["created"]
-        if args.no_list:
-            summary["check"] = "n/a (tasks/list does not list the tasks)"
-        else:
-            summary["check"] = asyncio.run(
-                wrk_check(args.url, args.sessions.split(","), args.start_epoch, expected, args.verify_budget)
-            )
+        summary["check"] = check
         merge(Path(args.json), args.name, "wrk", summary)
         print(f"[{args.name}] wrk: {json.dumps(summary)}")
+    elif args.command == "rss-add":
+        check = asyncio.run(
+            wrk_check(args.url, args.sessions.split(","), time.time(), Path(args.wrk_output), 120.0)
+        )
+        if not isinstance(check, dict) or not check["listing_complete"]:
+            raise SystemExit(f"could not count the tasks wrk created: {check}")
+        time.sleep(args.settle)
+        kib = rss_kib(args.pid)
+        data = load(Path(args.json))
+        rss = data["servers"][args.name]["rss"]
+        total = rss["points"][-1]["tasks"] + check["listed"]
+        before = rss["before_mib"] * 1024
+        point = {
+            "tasks": total,
+            "rss_mib": kib / 1024,
+            "delta_mib": (kib - before) / 1024,
+            "bytes_per_task": (kib - before) * 1024 / total,
+            "created_by": "wrk (scripts/bench/submit.lua)",
+            "by_status": check["by_status"],
+        }
+        rss["points"].append(point)
+        store(Path(args.json), data)
+        print(f"[{args.name}] rss: {point}")
+    elif args.command == "merge":
+        data = load(Path(args.json))
+        data[args.key] = json.loads(Path(args.file).read_text())
+        store(Path(args.json), data)
     else:
         print_table(Path(args.json))
 

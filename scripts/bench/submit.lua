@@ -4,7 +4,7 @@
 --
 -- MCP_SESSIONS holds session ids made beforehand (curl initialize + notifications/initialized); thread i
 -- uses id i (round robin), so the per-session active-task quota is spread. MCP_TTL sets the requested task
--- ttl in ms (default one day). A response counts as a created task when it is HTTP 200 and carries "task"
+-- ttl in ms (default one day); MCP_LIMIT (with WRK_THREADS) stops after about that many tasks. A response counts as a created task when it is HTTP 200 and carries "task"
 -- and no "error" (JSON-RPC errors such as a quota refusal come with HTTP 200). done() prints one line
 -- `WRK_JSON {...}` that scripts/bench/bench_tasks.py wrk-check reads.
 
@@ -36,6 +36,11 @@ function init(args)
     prefix = '{"jsonrpc":"2.0","id":'
     suffix = ',"method":"tools/call","params":{"name":"sleep","arguments":{"seconds":0},"task":{"ttl":'
         .. ttl .. '}}}'
+    -- MCP_LIMIT: stop after about this many created tasks in all (split over WRK_THREADS threads);
+    -- requests in flight at the stop may add up to one per connection.
+    local limit = tonumber(os.getenv("MCP_LIMIT") or "0")
+    local nthreads = tonumber(os.getenv("WRK_THREADS") or "1")
+    per_thread_limit = limit > 0 and math.ceil(limit / nthreads) or 0
     sent = 0
     created = 0
     rpc_errors = 0
@@ -50,6 +55,9 @@ end
 function response(status, headers, body)
     if status == 200 and string.find(body, '"task"', 1, true) and not string.find(body, '"error"', 1, true) then
         created = created + 1
+        if per_thread_limit > 0 and created >= per_thread_limit then
+            wrk.thread:stop()
+        end
     else
         rpc_errors = rpc_errors + 1
         if first_error == "" then
