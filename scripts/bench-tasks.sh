@@ -148,9 +148,9 @@ echo "fastmcp $PEER_URL (pid $PEER_PID)"
 
 COMMON=(--n "$N" --n-complete "$N_COMPLETE" --duration "$DURATION" --n-notify "$N_NOTIFY" --json "$JSON")
 say "Errand: submit, complete, throughput, notify"
-timeout 300 $BENCH run --url "$ERRAND_URL" --name errand "${COMMON[@]}"
+timeout 300 $BENCH run --url "$ERRAND_URL" --name errand --pid "$ERRAND_PID" "${COMMON[@]}"
 say "FastMCP: submit, complete, throughput, notify"
-timeout 300 $BENCH run --url "$PEER_URL" --name fastmcp "${COMMON[@]}"
+timeout 300 $BENCH run --url "$PEER_URL" --name fastmcp --pid "$PEER_PID" "${COMMON[@]}"
 
 say "wrk against Errand (2 threads, 64 connections, 8 sessions, ${WRK_SECONDS}s)"
 run_wrk errand "$ERRAND_URL" 2 64 8 "$WRK_SECONDS"

@@ -127,3 +127,34 @@ func trimHeap() {
     guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
     _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
 }
+
+/// Nanoseconds this process's threads spent on a CPU and runnable but waiting for one (summed
+/// /proc/self/task/*/schedstat). The waiting share shows how much other load on the machine held it back.
+func schedulerNanoseconds() -> (onCPU: Int64, waiting: Int64) {
+    guard let directory = opendir("/proc/self/task") else { return (0, 0) }
+    defer { closedir(directory) }
+    var onCPU: Int64 = 0
+    var waiting: Int64 = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        guard name.first?.isNumber == true, let file = fopen("/proc/self/task/\(name)/schedstat", "r") else {
+            continue
+        }
+        var cpu: Int64 = 0
+        var wait: Int64 = 0
+        var slices: Int64 = 0
+        withUnsafeMutablePointer(to: &cpu) { cpuPointer in
+            withUnsafeMutablePointer(to: &wait) { waitPointer in
+                withUnsafeMutablePointer(to: &slices) { slicesPointer in
+                    _ = withVaList([cpuPointer, waitPointer, slicesPointer]) { vfscanf(file, "%ld %ld %ld", $0) }
+                }
+            }
+        }
+        fclose(file)
+        onCPU += cpu
+        waiting += wait
+    }
+    return (onCPU, waiting)
+}

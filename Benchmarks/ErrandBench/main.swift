@@ -186,7 +186,11 @@ if options.idle > 0 {
 }
 
 progress("\(options.submitters) concurrent submitters for \(options.seconds) s")
+let schedulerBefore = schedulerNanoseconds()
 let throughput = try await EngineBenchmarks.throughput(submitters: options.submitters, seconds: options.seconds)
+let schedulerAfter = schedulerNanoseconds()
+let cpuCores = Double(schedulerAfter.onCPU - schedulerBefore.onCPU) / 1e9 / throughput.seconds
+let waitCores = Double(schedulerAfter.waiting - schedulerBefore.waiting) / 1e9 / throughput.seconds
 rows.append(
     Row(
         key: "throughput", label: "tasks/s, \(options.submitters) submitters awaiting completion",
@@ -194,11 +198,19 @@ rows.append(
         verdict: verdict(throughput.tasksPerSecond >= 20_000)))
 rows.append(
     Row(
+        key: "throughput_cpu", label: "  CPU used / waited for in that run (cores)",
+        measured: fixed(cpuCores, 2) + " / " + fixed(waitCores, 2)))
+rows.append(
+    Row(
+        key: "throughput_per_cpu", label: "  tasks per CPU-second (independent of other load)",
+        measured: fixed(Double(throughput.completed) / max(cpuCores * throughput.seconds, 1e-9), 0) + "/s"))
+rows.append(
+    Row(
         key: "throughput_cycle_p99", label: "submit→completed p99 under that load",
         measured: duration(throughput.cycle.p99)))
 raw.append(
     "\"throughput\":{\"submitters\":\(throughput.submitters),\"completed\":\(throughput.completed),"
-        + "\"seconds\":\(throughput.seconds),\"tasks_per_s\":\(throughput.tasksPerSecond),\"cycle\":\(throughput.cycle.json)}"
+        + "\"seconds\":\(throughput.seconds),\"tasks_per_s\":\(throughput.tasksPerSecond),\"cpu_cores\":\(cpuCores),\"wait_cores\":\(waitCores),\"cycle\":\(throughput.cycle.json)}"
 )
 
 if options.mcp > 0 {

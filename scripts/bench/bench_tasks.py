@@ -400,6 +400,48 @@ async def phase_notify(url: str, n: int, timeout: float) -> dict[str, Any]:
         await client.close()
 
 
+def schedstat(pid: int | str) -> tuple[int, int]:
+    """(ns on CPU, ns runnable but waiting for a CPU) summed over the threads of `pid` ("self" for this
+    process), from /proc/PID/task/*/schedstat. Waiting time shows how much other load on the machine held
+    the process back."""
+    on_cpu = waiting = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0, 0
+    for tid in tids:
+        try:
+            fields = Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        on_cpu += int(fields[0])
+        waiting += int(fields[1])
+    return on_cpu, waiting
+
+
+class CPUWatch:
+    """CPU use and run-queue wait of this client and of the server, as fractions of one core over a phase."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+        self.start = now()
+        self.client = schedstat("self")
+        self.server = schedstat(server_pid) if server_pid else (0, 0)
+
+    def result(self) -> dict[str, float]:
+        elapsed = now() - self.start
+        client = schedstat("self")
+        out = {
+            "client_cpu": (client[0] - self.client[0]) / 1e9 / elapsed,
+            "client_wait": (client[1] - self.client[1]) / 1e9 / elapsed,
+        }
+        if self.server_pid:
+            server = schedstat(self.server_pid)
+            out["server_cpu"] = (server[0] - self.server[0]) / 1e9 / elapsed
+            out["server_wait"] = (server[1] - self.server[1]) / 1e9 / elapsed
+        return out
+
+
 def rss_kib(pid: int) -> int:
     """VmRSS of `pid` and all its descendants, in KiB."""
     total = 0
@@ -714,6 +756,14 @@ def print_table(path: Path) -> None:
                          f"connections, {dig(server, 'wrk', 'requests')} requests, "
                          f"{dig(server, 'wrk', 'rpc_errors')} JSON-RPC errors, "
                          f"{dig(server, 'wrk', 'socket_errors')} socket errors; check {dig(server, 'wrk', 'check')}")
+        for key, phases_cpu in server.items():
+            if not key.startswith("cpu_"):
+                continue
+            for phase, c in phases_cpu.items():
+                text = f"client {c['client_cpu']:.2f} CPU + {c['client_wait']:.2f} waiting"
+                if "server_cpu" in c:
+                    text += f", server {c['server_cpu']:.2f} CPU + {c['server_wait']:.2f} waiting"
+                notes.append(f"{phase}: {text} (cores; 'waiting' = runnable but no CPU free)")
         loads = {k[5:]: v for k, v in server.items() if k.startswith("load_")}
         if loads:
             notes.append("1-min load average (before/after, on " + str(next(iter(loads.values()))["cpus"])
@@ -742,24 +792,25 @@ async def run(args: argparse.Namespace) -> None:
     name = args.name
     out: dict[str, Any] = {}
     load_before = os.getloadavg()
-    if "submit" in phases:
-        out["submit"] = await phase_submit(url, args.n, args.warmup)
-        print(f"[{name}] submit: {out['submit']}", flush=True)
-    if "complete" in phases:
-        out["complete"] = await phase_complete(url, args.n_complete, args.warmup, args.poll_ms / 1000)
-        print(f"[{name}] complete: {out['complete']}", flush=True)
-    if "throughput" in phases:
-        out["throughput"] = await phase_throughput(url, args.sessions, args.duration)
-        print(f"[{name}] throughput: {out['throughput']}", flush=True)
-    if "notify" in phases:
-        out["notify"] = await phase_notify(url, args.n_notify, args.notify_timeout)
-        print(f"[{name}] notify: {out['notify']}", flush=True)
-    if "rss" in phases:
-        if not args.pid:
-            raise SystemExit("--pid is needed for the rss phase")
-        counts = [int(x) for x in args.rss_tasks.split(",")]
-        out["rss"] = await phase_rss(url, args.pid, counts, args.rss_sessions, args.settle, args.rss_batch)
-        print(f"[{name}] rss: {out['rss']}", flush=True)
+    phase_runs = {
+        "submit": lambda: phase_submit(url, args.n, args.warmup),
+        "complete": lambda: phase_complete(url, args.n_complete, args.warmup, args.poll_ms / 1000),
+        "throughput": lambda: phase_throughput(url, args.sessions, args.duration),
+        "notify": lambda: phase_notify(url, args.n_notify, args.notify_timeout),
+        "rss": lambda: phase_rss(
+            url, args.pid, [int(x) for x in args.rss_tasks.split(",")], args.rss_sessions, args.settle,
+            args.rss_batch),
+    }
+    if "rss" in phases and not args.pid:
+        raise SystemExit("--pid is needed for the rss phase")
+    cpu: dict[str, Any] = {}
+    for phase in phases:
+        watch = CPUWatch(args.pid)
+        out[phase] = await phase_runs[phase]()
+        cpu[phase] = watch.result()
+        print(f"[{name}] {phase}: {out[phase]}", flush=True)
+        print(f"[{name}] {phase} cpu (fractions of a core): {cpu[phase]}", flush=True)
+    out["cpu_" + "+".join(phases)] = cpu
     # Other work on the machine skews every figure: keep the 1-minute load average beside them.
     out["load_" + "+".join(phases)] = {"before": load_before[0], "after": os.getloadavg()[0], "cpus": os.cpu_count()}
     for key, value in out.items():
@@ -783,7 +834,7 @@ def main() -> None:
     p.add_argument("--duration", type=float, default=10.0, help="(c) seconds")
     p.add_argument("--n-notify", type=int, default=200, help="(d) tasks")
     p.add_argument("--notify-timeout", type=float, default=2.0)
-    p.add_argument("--pid", type=int, help="(e) server process id")
+    p.add_argument("--pid", type=int, help="server process id (needed for rss; else CPU use is reported)")
     p.add_argument("--rss-tasks", default="10000", help="(e) cumulative checkpoints, e.g. 10000,100000")
     p.add_argument("--rss-sessions", type=int, default=50)
     p.add_argument("--rss-batch", type=int, default=250, help="(e) tasks in flight at most")
