@@ -119,16 +119,16 @@ new_session() {
     printf '%s' "$sid"
 }
 
-# wrk with submit.lua against $2 (name $1): $3 threads, $4 connections, $5 sessions, $6 seconds.
+# wrk with submit.lua against $2 (name $1, pid $7): $3 threads, $4 connections, $5 sessions, $6 seconds.
 run_wrk() {
-    local name=$1 url=$2 threads=$3 connections=$4 sessions=$5 seconds=$6 ids='' i
+    local name=$1 url=$2 threads=$3 connections=$4 sessions=$5 seconds=$6 pid=$7 ids='' i
     for i in $(seq "$sessions"); do ids+=${ids:+,}$(new_session "$url"); done
     local out=$LOGS/wrk-$name.out
     : >"$out"
     local start
     start=$(python3 -c 'import time; print(time.time())')
     $BENCH wrk-check --url "$url" --name "$name" --json "$JSON" --sessions "$ids" --wrk-output "$out" \
-        --start-epoch "$start" >"$LOGS/wrk-check-$name.log" 2>&1 &
+        --start-epoch "$start" --pid "$pid" >"$LOGS/wrk-check-$name.log" 2>&1 &
     local checker=$!
     MCP_SESSIONS=$ids WRK_CONNECTIONS=$connections timeout $((seconds + 30)) \
         wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s scripts/bench/submit.lua "$url" >"$out" 2>&1 ||
@@ -153,9 +153,9 @@ say "FastMCP: submit, complete, throughput, notify"
 timeout 300 $BENCH run --url "$PEER_URL" --name fastmcp --pid "$PEER_PID" "${COMMON[@]}"
 
 say "wrk against Errand (2 threads, 64 connections, 8 sessions, ${WRK_SECONDS}s)"
-run_wrk errand "$ERRAND_URL" 2 64 8 "$WRK_SECONDS"
+run_wrk errand "$ERRAND_URL" 2 64 8 "$WRK_SECONDS" "$ERRAND_PID"
 say "wrk against FastMCP (1 thread, 16 connections, 4 sessions, 5s)"
-run_wrk fastmcp "$PEER_URL" 1 16 4 5
+run_wrk fastmcp "$PEER_URL" 1 16 4 5 "$PEER_PID"
 stop_servers
 
 say "ErrandBench (in-process engine)"

@@ -306,6 +306,8 @@ async def phase_throughput(url: str, sessions: int, duration: float) -> dict[str
             "sessions": sessions,
             "elapsed_s": elapsed,
             "completed": completed,
+            **server_cpu,
+            "tasks_per_server_cpu_s": completed / server_cpu["server_cpu_s"] if server_cpu.get("server_cpu_s") else None,
             "tasks_per_s": completed / elapsed,
             "cycle": summarize_ms(cycle),
             "errors": errors,
@@ -562,7 +564,8 @@ async def list_page(client: MCPClient, cursor: str | None) -> dict[str, Any]:
 
 
 async def wrk_check(
-    url: str, session_ids: list[str], start_epoch: float, wrk_output: Path, verify_budget: float
+    url: str, session_ids: list[str], start_epoch: float, wrk_output: Path, verify_budget: float,
+    server_pid: int | None = None,
 ) -> Any:
     """Waits until the newest tasks of every wrk session are terminal (the engine runs FIFO, so then all are),
     then lists every task (bounded in time) and counts them by status."""
@@ -572,6 +575,7 @@ async def wrk_check(
         client.session_id = sid
         client.headers.update({"mcp-session-id": sid, "mcp-protocol-version": PROTOCOL})
         clients.append(client)
+    server_start = schedstat(server_pid) if server_pid else (0, 0)
     try:
         # Runs beside wrk (started just before it): waits for wrk's summary line, then for the tasks.
         wrk_deadline = time.time() + 600
@@ -584,6 +588,7 @@ async def wrk_check(
             pages = await asyncio.gather(*(list_page(c, None) for c in clients))
             if all(t["status"] in TERMINAL for p in pages for t in p["tasks"]):
                 done_epoch = time.time()
+                server_end = schedstat(server_pid) if server_pid else (0, 0)
                 break
             if time.time() > deadline:
                 raise RuntimeError("tasks still running 60 s after wrk ended")
@@ -609,8 +614,13 @@ async def wrk_check(
                     return
 
         await asyncio.gather(*(walk(c) for c in clients))
+        server_cpu = {
+            "server_cpu_s": (server_end[0] - server_start[0]) / 1e9,
+            "server_wait_s": (server_end[1] - server_start[1]) / 1e9,
+        } if server_pid else {}
         if listed == 0:
-            return "n/a: tasks/list returned none of the tasks, so completion cannot be counted"
+            return {"note": "n/a: tasks/list returned none of the tasks, so completion cannot be counted",
+                    **server_cpu}
         elapsed = done_epoch - start_epoch
         completed = counts.get("completed", 0)
         return {
@@ -618,6 +628,8 @@ async def wrk_check(
             # The listing also holds the requests in flight when wrk stopped (not in wrk's count).
             "tasks_completed_per_s": completed / elapsed if complete_listing else None,
             "completed": completed,
+            **server_cpu,
+            "tasks_per_server_cpu_s": completed / server_cpu["server_cpu_s"] if server_cpu.get("server_cpu_s") else None,
             "listed": listed,
             "listing_complete": complete_listing,
             "by_status": counts,
@@ -683,6 +695,20 @@ def rss_point(server: dict[str, Any], tasks: int, field: str) -> Any:
     return None
 
 
+def phase_cpu(server: dict[str, Any], phase: str, field: str) -> Any:
+    for key, value in server.items():
+        if key.startswith("cpu_") and phase in value:
+            return value[phase].get(field)
+    return None
+
+
+def per_server_cpu(server: dict[str, Any]) -> Any:
+    """(c) tasks per server CPU-second: the rate divided by the cores the server used meanwhile."""
+    rate = dig(server, "throughput", "tasks_per_s")
+    cores = phase_cpu(server, "throughput", "server_cpu")
+    return rate / cores if rate and cores else None
+
+
 def print_table(path: Path) -> None:
     data = load(path)
     servers = data.get("servers", {})
@@ -703,6 +729,7 @@ def print_table(path: Path) -> None:
          dig(f, "complete", "polling", "p99_ms"), "ms", True),
         ("(c) tasks/s, 50 sessions (httpx)", dig(e, "throughput", "tasks_per_s"),
          dig(f, "throughput", "tasks_per_s"), "/s", False),
+        ("(c) tasks per server CPU-second", per_server_cpu(e), per_server_cpu(f), "/s", False),
         ("(d) status notification p50", notify_e,
          dig(f, "notify", "p50_ms") if dig(f, "notify", "supported") else None, "ms", True),
         ("(d) status notification p99", dig(e, "notify", "p99_ms") if notify_e is not None else None,
@@ -719,6 +746,8 @@ def print_table(path: Path) -> None:
         ("wrk submit latency p99", dig(e, "wrk", "p99_ms"), dig(f, "wrk", "p99_ms"), "ms", True),
         ("wrk tasks completed/s (all terminal)", dig(e, "wrk", "check", "tasks_completed_per_s"),
          dig(f, "wrk", "check", "tasks_completed_per_s"), "/s", False),
+        ("wrk submits per server CPU-second", dig(e, "wrk", "requests_per_server_cpu_s"),
+         dig(f, "wrk", "requests_per_server_cpu_s"), "/s", False),
     ]
     width = max(len(r[0]) for r in rows)
     print()
@@ -847,6 +876,7 @@ def main() -> None:
     w.add_argument("--sessions", required=True, help="comma-separated session ids wrk used")
     w.add_argument("--wrk-output", required=True, help="file wrk writes (submit.lua prints a WRK_JSON line)")
     w.add_argument("--start-epoch", type=float, required=True, help="epoch seconds just before wrk started")
+    w.add_argument("--pid", type=int, help="server process id: report the server's CPU seconds")
     w.add_argument("--verify-budget", type=float, default=30.0, help="seconds for listing every task")
 
     r = sub.add_parser("rss-add", help="after wrk created more tasks: wait for them, add an RSS point")
@@ -872,7 +902,7 @@ def main() -> None:
     elif args.command == "wrk-check":
         output = Path(args.wrk_output)
         check = asyncio.run(
-            wrk_check(args.url, args.sessions.split(","), args.start_epoch, output, args.verify_budget)
+            wrk_check(args.url, args.sessions.split(","), args.start_epoch, output, args.verify_budget, args.pid)
         )
         summary = None
         for line in output.read_text().splitlines():
@@ -881,6 +911,8 @@ def main() -> None:
         if summary is None:
             raise SystemExit(f"no WRK_JSON line in {args.wrk_output}")
         summary["check"] = check
+        cpu_s = check.get("server_cpu_s") if isinstance(check, dict) else None
+        summary["requests_per_server_cpu_s"] = summary["requests"] / cpu_s if cpu_s else None
         merge(Path(args.json), args.name, "wrk", summary)
         print(f"[{args.name}] wrk: {json.dumps(summary)}")
     elif args.command == "rss-add":
