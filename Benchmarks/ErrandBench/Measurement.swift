@@ -156,5 +156,12 @@ func schedulerNanoseconds() -> (onCPU: Int64, waiting: Int64) {
         onCPU += cpu
         waiting += wait
     }
+    // CPU from getrusage: it keeps the time of threads that have exited (waiting misses those).
+    var usage = rusage()
+    if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 {
+        let user = Int64(usage.ru_utime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec) * 1000
+        let system = Int64(usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_stime.tv_usec) * 1000
+        onCPU = max(onCPU, user + system)
+    }
     return (onCPU, waiting)
 }

@@ -306,8 +306,6 @@ async def phase_throughput(url: str, sessions: int, duration: float) -> dict[str
             "sessions": sessions,
             "elapsed_s": elapsed,
             "completed": completed,
-            **server_cpu,
-            "tasks_per_server_cpu_s": completed / server_cpu["server_cpu_s"] if server_cpu.get("server_cpu_s") else None,
             "tasks_per_s": completed / elapsed,
             "cycle": summarize_ms(cycle),
             "errors": errors,
@@ -402,11 +400,20 @@ async def phase_notify(url: str, n: int, timeout: float) -> dict[str, Any]:
         await client.close()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def schedstat(pid: int | str) -> tuple[int, int]:
-    """(ns on CPU, ns runnable but waiting for a CPU) summed over the threads of `pid` ("self" for this
-    process), from /proc/PID/task/*/schedstat. Waiting time shows how much other load on the machine held
-    the process back."""
+    """(ns on CPU, ns runnable but waiting for a CPU) of `pid` ("self" for this process). CPU time is the
+    process's utime + stime from /proc/PID/stat (which keeps the time of threads that have exited); waiting
+    is summed over the live threads' /proc/PID/task/*/schedstat, so it misses exited threads. Waiting time
+    shows how much other load on the machine held the process back."""
     on_cpu = waiting = 0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu_from_stat = (int(fields[11]) + int(fields[12])) * 1_000_000_000 // CLOCK_TICKS
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return 0, 0
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except FileNotFoundError:
@@ -418,7 +425,7 @@ def schedstat(pid: int | str) -> tuple[int, int]:
             continue
         on_cpu += int(fields[0])
         waiting += int(fields[1])
-    return on_cpu, waiting
+    return max(on_cpu, cpu_from_stat), waiting
 
 
 class CPUWatch:
