@@ -470,13 +470,14 @@ def rss_kib(pid: int) -> int:
 
 
 async def phase_rss(
-    url: str, pid: int, counts: list[int], sessions: int, settle: float, batch: int
+    url: str, pid: int, counts: list[int], sessions: int, settle: float, batch: int, budget: float
 ) -> dict[str, Any]:
     """(e) Server RSS before and after creating K retained tasks (long ttl). Tasks go in batches of `batch`,
     spread over `sessions` sessions; after each batch one client awaits the batch's newest task, so the
     server's backlog stays bounded (the reference's RSS grows with its backlog, which would make the
     figure depend on machine load). At each checkpoint (cumulative `counts`, e.g. [10000, 100000]) a
-    sample of tasks must be terminal before RSS is read."""
+    sample of tasks must be terminal before RSS is read. When `budget` seconds have passed, the phase
+    stops early with a last point at the tasks made so far (a loaded machine slows the reference a lot)."""
     clients = await open_clients(url, sessions)
     ids: list[str] = []
     retries: dict[str, int] = {}
@@ -518,8 +519,14 @@ async def phase_rss(
                 if pending:
                     await asyncio.sleep(0.5)
 
+        stopped_early = False
         for target in counts:
+            if stopped_early:
+                break
             while len(ids) < target:
+                if now() - start > budget:
+                    stopped_early = True
+                    break
                 size = min(batch, target - len(ids))
                 share = [size // sessions + (1 if i < size % sessions else 0) for i in range(sessions)]
                 await asyncio.gather(*(worker(c, q) for c, q in zip(clients, share) if q))
@@ -557,6 +564,7 @@ async def phase_rss(
             "requested_ttl_ms": LONG_TTL_MS,
             "effective_ttl_ms": effective_ttl,
             "retries": retries,
+            "stopped_early": f"time budget of {budget:.0f} s used up after {len(ids)} tasks" if stopped_early else None,
         }
     finally:
         await close_clients(clients)
@@ -702,6 +710,15 @@ def rss_point(server: dict[str, Any], tasks: int, field: str) -> Any:
     return None
 
 
+def rss_upto(server: dict[str, Any], tasks: int, field: str) -> Any:
+    """The last RSS checkpoint at no more than `tasks` (+1 %), e.g. when the phase stopped early."""
+    found = None
+    for point in dig(server, "rss", "points") or []:
+        if point["tasks"] <= tasks * 1.01:
+            found = point[field]
+    return found
+
+
 def phase_cpu(server: dict[str, Any], phase: str, field: str) -> Any:
     for key, value in server.items():
         if key.startswith("cpu_") and phase in value:
@@ -744,8 +761,8 @@ def print_table(path: Path) -> None:
         ("(e) RSS before", dig(e, "rss", "before_mib"), dig(f, "rss", "before_mib"), "MiB", True),
         ("(e) RSS after 10,000 tasks", rss_point(e, 10_000, "rss_mib"), rss_point(f, 10_000, "rss_mib"), "MiB",
          True),
-        ("(e) RSS growth per task (10,000)", rss_point(e, 10_000, "bytes_per_task"),
-         rss_point(f, 10_000, "bytes_per_task"), "B", True),
+        ("(e) RSS growth per task (last point <= 10,000)", rss_upto(e, 10_000, "bytes_per_task"),
+         rss_upto(f, 10_000, "bytes_per_task"), "B", True),
         ("(e) RSS after 100,000 tasks", rss_point(e, 100_000, "rss_mib"), rss_point(f, 100_000, "rss_mib"),
          "MiB", True),
         ("wrk submit requests/s", dig(e, "wrk", "requests_per_s"), dig(f, "wrk", "requests_per_s"), "/s", False),
@@ -786,7 +803,9 @@ def print_table(path: Path) -> None:
             points = ", ".join(f"{p['tasks']:,} tasks {p['rss_mib']:.1f} MiB" for p in dig(server, "rss", "points"))
             notes.append(f"rss: {points}; effective ttl {dig(server, 'rss', 'effective_ttl_ms')} ms, first task afterwards "
                          f"{dig(server, 'rss', 'first_task_after')}, sample of statuses "
-                         f"{dig(server, 'rss', 'sample_statuses')}, retries {dig(server, 'rss', 'retries')}")
+                         f"{dig(server, 'rss', 'sample_statuses')}, retries {dig(server, 'rss', 'retries')}"
+                         + (f"; STOPPED EARLY: {dig(server, 'rss', 'stopped_early')}"
+                            if dig(server, 'rss', 'stopped_early') else ""))
         if dig(server, "wrk") is not None:
             notes.append(f"wrk: {dig(server, 'wrk', 'threads')} threads, {dig(server, 'wrk', 'connections')} "
                          f"connections, {dig(server, 'wrk', 'requests')} requests, "
@@ -835,7 +854,7 @@ async def run(args: argparse.Namespace) -> None:
         "notify": lambda: phase_notify(url, args.n_notify, args.notify_timeout),
         "rss": lambda: phase_rss(
             url, args.pid, [int(x) for x in args.rss_tasks.split(",")], args.rss_sessions, args.settle,
-            args.rss_batch),
+            args.rss_batch, args.rss_budget),
     }
     if "rss" in phases and not args.pid:
         raise SystemExit("--pid is needed for the rss phase")
@@ -874,6 +893,7 @@ def main() -> None:
     p.add_argument("--rss-tasks", default="10000", help="(e) cumulative checkpoints, e.g. 10000,100000")
     p.add_argument("--rss-sessions", type=int, default=50)
     p.add_argument("--rss-batch", type=int, default=250, help="(e) tasks in flight at most")
+    p.add_argument("--rss-budget", type=float, default=300, help="(e) seconds; then stop at the tasks made")
     p.add_argument("--settle", type=float, default=1.0, help="(e) pause before reading RSS")
 
     w = sub.add_parser("wrk-check", help="count what a wrk run submitted; merge tasks completed/s")
