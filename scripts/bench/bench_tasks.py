@@ -830,10 +830,12 @@ def print_table(path: Path) -> None:
     if engine:
         print()
         print("In-process engine (ErrandBench, memory store, no-op runner):")
-        print(f"{'metric':<44}  {'measured':>14}  {'target':>12}  verdict")
-        print("-" * 84)
-        for row in engine.get("rows", []):
-            print(f"{row['label']:<44}  {row['measured']:>14}  {row.get('target') or '':>12}  "
+        rows = engine.get("rows", [])
+        label_width = max([len(r["label"]) for r in rows] + [6])
+        print(f"{'metric':<{label_width}}  {'measured':>16}  {'target':>12}  verdict")
+        print("-" * (label_width + 40))
+        for row in rows:
+            print(f"{row['label']:<{label_width}}  {row['measured']:>16}  {row.get('target') or '':>12}  "
                   f"{row.get('verdict') or ''}")
 
 
