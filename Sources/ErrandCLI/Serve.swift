@@ -29,7 +29,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Tasks running at once; more wait in a queue.")
     var maxConcurrentTasks = 256
 
+    @OptionGroup(title: "Authentication")
+    var auth: AuthOptions
+
     func validate() throws {
+        try auth.validate(host: host)
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxConcurrentTasks > 0 else { throw ValidationError("--max-concurrent-tasks must be positive") }
         guard store == "memory" else {
@@ -50,10 +54,13 @@ struct Serve: AsyncParsableCommand {
         configuration.http.port = port
         configuration.engine.maxConcurrentTasks = maxConcurrentTasks
         configuration.publicDirectory = publicDir
+        configuration.authenticator = try auth.authenticator(host: host, logger: logger)
 
         let application = ErrandApplication(
             configuration: configuration, catalog: DemoCatalog.make(), store: MemoryTaskStore(), logger: logger)
         try await application.start()
+        let stopHangups = auth.reloadOnHangup(application, logger: logger)
+        defer { stopHangups?() }
         let server = HTTPServer(configuration: configuration.http, responder: application, logger: logger)
         let boundPort = try server.start()
         let shownHost = host.contains(":") ? "[\(host)]" : host

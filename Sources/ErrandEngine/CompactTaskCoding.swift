@@ -15,7 +15,7 @@ enum CompactTaskCoding {
 
     static func encode(_ task: TaskRecord) -> [UInt8] {
         var writer = CompactWriter()
-        writer.bytes.reserveCapacity(160)
+        writer.bytes.reserveCapacity(256)
         writer.optionalString(task.owner.principal)
         writer.optionalString(task.owner.team)
         writer.optionalString(task.owner.session)
@@ -58,7 +58,10 @@ enum CompactTaskCoding {
             writer.int(Int64(entry.attempt))
         }
         writer.optionalJSON(task.requestMeta)
-        return writer.bytes
+        // An exactly sized copy: the writer's buffer has grown in steps and may be up to twice too large.
+        return [UInt8](unsafeUninitializedCapacity: writer.bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: writer.bytes)
+        }
     }
 
     static func header(_ bytes: [UInt8]) -> Header {

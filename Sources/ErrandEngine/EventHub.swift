@@ -15,12 +15,23 @@ public final class EventHub: Sendable {
         var handler: @Sendable (TaskEvent) -> Void
     }
 
+    private struct StoredEvent {
+        var sequence: UInt64
+        var change: TaskEvent.Change
+        var task: [UInt8]
+
+        var event: TaskEvent {
+            TaskEvent(sequence: sequence, change: change, task: CompactTaskCoding.decode(task))
+        }
+    }
+
     private struct State {
         var lastSequence: UInt64 = 0
         var nextSubscriberID: UInt64 = 0
         /// Copy-on-write: publish retains the array, so changing it never disturbs a delivery in progress.
         var subscribers: [Subscriber] = []
-        var ring: [TaskEvent] = []
+        /// The replay window, each task kept compactly (a tree of JSON values per event would cost ~1 KiB each).
+        var ring: [StoredEvent] = []
         /// Where the next event goes once `ring` is full.
         var ringStart = 0
     }
@@ -39,14 +50,16 @@ public final class EventHub: Sendable {
     @discardableResult
     public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
         let window = replayWindow
+        let encoded = window > 0 ? CompactTaskCoding.encode(task) : []
         let (event, subscribers) = state.withLock { state in
             state.lastSequence += 1
             let event = TaskEvent(sequence: state.lastSequence, change: change, task: task)
             if window > 0 {
+                let stored = StoredEvent(sequence: event.sequence, change: change, task: encoded)
                 if state.ring.count < window {
-                    state.ring.append(event)
+                    state.ring.append(stored)
                 } else {
-                    state.ring[state.ringStart] = event
+                    state.ring[state.ringStart] = stored
                     state.ringStart = (state.ringStart + 1) % window
                 }
             }
@@ -68,23 +81,23 @@ public final class EventHub: Sendable {
     public func subscribe(after: UInt64? = nil, _ handler: @escaping @Sendable (TaskEvent) -> Void) -> (
         replay: [TaskEvent]?, subscription: EventSubscription
     ) {
-        let (replay, id) = state.withLock { state -> ([TaskEvent]?, UInt64) in
+        let (stored, id) = state.withLock { state -> ([StoredEvent]?, UInt64) in
             state.nextSubscriberID += 1
             let id = state.nextSubscriberID
             state.subscribers.append(Subscriber(id: id, handler: handler))
             guard let after else { return (nil, id) }
             return (Self.events(after: after, in: state), id)
         }
-        return (replay, EventSubscription(hub: self, id: id))
+        return (stored.map { $0.map(\.event) }, EventSubscription(hub: self, id: id))
     }
 
-    private static func events(after: UInt64, in state: State) -> [TaskEvent]? {
+    private static func events(after: UInt64, in state: State) -> [StoredEvent]? {
         if after > state.lastSequence { return nil }
         if after == state.lastSequence { return [] }
         let oldest = state.lastSequence - UInt64(state.ring.count) + 1
         guard after + 1 >= oldest else { return nil }
         let skip = Int(after + 1 - oldest)
-        var result: [TaskEvent] = []
+        var result: [StoredEvent] = []
         result.reserveCapacity(state.ring.count - skip)
         for offset in skip..<state.ring.count {
             result.append(state.ring[(state.ringStart + offset) % state.ring.count])

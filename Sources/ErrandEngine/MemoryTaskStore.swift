@@ -2,60 +2,21 @@ import Synchronization
 
 /// Keeps tasks in process memory, guarded by one lock. For tests and `--store memory`: nothing survives a restart.
 ///
-/// Each task is kept as one compact byte array (see ``CompactTaskCoding``), about 200–300 bytes for a typical
-/// finished tool call, so 100,000 retained tasks fit in a few tens of MiB. Lookups by id are hashed; listing
-/// walks a position index kept sorted, so a page costs O(log n) to find its start plus the tasks it skips.
+/// Each task is kept as one compact byte array (see ``CompactTaskCoding``), about 150–300 bytes for a typical
+/// finished tool call, in tables that add about 70 bytes per task (see ``MemoryTaskIndex``): 100,000 retained
+/// tasks fit in a few tens of MiB. Lookups by id are hashed; listing walks a sorted order, so a page costs
+/// O(log n) to find its start plus the tasks it skips for not matching. Reads decode a fresh record.
 public final class MemoryTaskStore: TaskStore {
-    private struct Stored {
-        var bytes: [UInt8]
-        var status: TaskStatus
-        /// `Int64.max` when the task never expires.
-        var expiresAt: Int64
-    }
-
-    private struct Position: Equatable {
-        var createdAt: Int64
-        var key: CompactTaskKey
-
-        /// Newest first: larger `createdAt`, then larger id.
-        func precedes(_ other: Position) -> Bool {
-            createdAt != other.createdAt ? createdAt > other.createdAt : other.key < key
-        }
-    }
-
     private struct State {
-        var records: [CompactTaskKey: Stored] = [:]
-        /// Every stored task's position, oldest first.
-        var order: [Position] = []
+        var index = MemoryTaskIndex()
         var counts: [TaskStatus: Int] = [:]
 
-        /// The index of the first position in `order` that is not older than `position`.
-        func boundary(of position: Position) -> Int {
-            var low = 0
-            var high = order.count
-            while low < high {
-                let middle = (low + high) / 2
-                if position.precedes(order[middle]) { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
-
         mutating func insert(_ task: TaskRecord) {
-            let key = CompactTaskKey(task.id)
-            records[key] = Stored(
-                bytes: CompactTaskCoding.encode(task), status: task.status, expiresAt: task.expiresAt ?? .max)
+            index.insert(
+                MemoryTaskIndex.Entry(
+                    key: CompactTaskKey(task.id), createdAt: task.createdAt, expiresAt: task.expiresAt ?? .max,
+                    bytes: CompactTaskCoding.encode(task), status: task.status, isLive: true))
             counts[task.status, default: 0] += 1
-            let position = Position(createdAt: task.createdAt, key: key)
-            if let last = order.last, !position.precedes(last) {
-                order.insert(position, at: boundary(of: position))
-            } else {
-                order.append(position)
-            }
-        }
-
-        mutating func removeFromOrder(_ position: Position) {
-            let index = boundary(of: position)
-            if index < order.count, order[index] == position { order.remove(at: index) }
         }
     }
 
@@ -69,8 +30,9 @@ public final class MemoryTaskStore: TaskStore {
     }
 
     public func insert(_ task: TaskRecord) async throws {
+        let key = CompactTaskKey(task.id)
         try state.withLock { state throws(MemoryTaskStoreError) in
-            guard state.records[CompactTaskKey(task.id)] == nil else { throw .duplicateID(task.id) }
+            guard state.index.index(of: key) == nil else { throw .duplicateID(task.id) }
             state.insert(task)
         }
     }
@@ -79,47 +41,46 @@ public final class MemoryTaskStore: TaskStore {
         let bytes = CompactTaskCoding.encode(task)
         let key = CompactTaskKey(task.id)
         state.withLock { state in
-            guard let index = state.records.index(forKey: key) else { return }
-            let old = state.records.values[index]
-            state.records.values[index] = Stored(bytes: bytes, status: task.status, expiresAt: task.expiresAt ?? .max)
+            guard let position = state.index.index(of: key) else { return }
+            let old = state.index[position]
+            state.index[position].bytes = bytes
+            state.index[position].status = task.status
+            state.index[position].expiresAt = task.expiresAt ?? .max
             if old.status != task.status {
                 state.counts[old.status, default: 0] -= 1
                 state.counts[task.status, default: 0] += 1
             }
-            let oldCreatedAt = CompactTaskCoding.header(old.bytes).createdAt
-            if oldCreatedAt != task.createdAt {
-                state.removeFromOrder(Position(createdAt: oldCreatedAt, key: key))
-                let position = Position(createdAt: task.createdAt, key: key)
-                state.order.insert(position, at: state.boundary(of: position))
-            }
+            if old.createdAt != task.createdAt { state.index.setCreatedAt(task.createdAt, at: position) }
         }
     }
 
     public func task(_ id: TaskID) async throws -> TaskRecord? {
-        let bytes = state.withLock { $0.records[CompactTaskKey(id)]?.bytes }
+        let key = CompactTaskKey(id)
+        let bytes = state.withLock { state in state.index.index(of: key).map { state.index[$0].bytes } }
         return bytes.map(CompactTaskCoding.decode)
     }
 
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
         let limit = max(1, query.limit)
+        let afterKey = query.after.map { CompactTaskKey($0.id) }
         let found = state.withLock { state -> [[UInt8]] in
             var found: [[UInt8]] = []
-            var index =
-                query.after.map { state.boundary(of: Position(createdAt: $0.createdAt, key: CompactTaskKey($0.id))) }
-                ?? state.order.count
-            while index > 0, found.count < limit {
-                index -= 1
-                let position = state.order[index]
-                if let createdAfter = query.createdAfter, position.createdAt < createdAfter { break }
-                guard let stored = state.records[position.key] else { continue }
-                if let statuses = query.statuses, !statuses.contains(stored.status) { continue }
-                let header = CompactTaskCoding.header(stored.bytes)
+            var position = state.index.order.count
+            if let after = query.after, let afterKey {
+                position = state.index.boundary(createdAt: after.createdAt, key: afterKey)
+            }
+            while position > 0, found.count < limit {
+                position -= 1
+                let entry = state.index[Int(state.index.order[position])]
+                if let createdAfter = query.createdAfter, entry.createdAt < createdAfter { break }
+                if let statuses = query.statuses, !statuses.contains(entry.status) { continue }
+                let header = CompactTaskCoding.header(entry.bytes)
                 guard
                     query.matches(
                         owner: header.owner, status: header.status, target: header.target,
                         createdAt: header.createdAt)
                 else { continue }
-                found.append(stored.bytes)
+                found.append(entry.bytes)
             }
             return found
         }
@@ -127,28 +88,17 @@ public final class MemoryTaskStore: TaskStore {
     }
 
     public func delete(_ ids: [TaskID]) async throws {
+        let keys = ids.map(CompactTaskKey.init)
         state.withLock { state in
-            var removed: [Position] = []
-            for id in ids {
-                let key = CompactTaskKey(id)
-                guard let old = state.records.removeValue(forKey: key) else { continue }
-                state.counts[old.status, default: 0] -= 1
-                removed.append(Position(createdAt: CompactTaskCoding.header(old.bytes).createdAt, key: key))
-            }
-            if removed.count <= 16 {
-                for position in removed { state.removeFromOrder(position) }
-            } else {
-                let keys = Set(removed.map(\.key))
-                state.order.removeAll { keys.contains($0.key) }
-            }
+            for entry in state.index.remove(keys) { state.counts[entry.status, default: 0] -= 1 }
         }
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
         let found = state.withLock { state -> [[UInt8]] in
             var found: [[UInt8]] = []
-            for stored in state.records.values where stored.expiresAt <= nowMs && stored.status.isTerminal {
-                found.append(stored.bytes)
+            for entry in state.index.entries where entry.isLive && entry.expiresAt <= nowMs && entry.status.isTerminal {
+                found.append(entry.bytes)
                 if found.count >= limit { break }
             }
             return found
@@ -158,7 +108,7 @@ public final class MemoryTaskStore: TaskStore {
 
     public func unfinished() async throws -> [TaskRecord] {
         let found = state.withLock { state in
-            state.records.values.filter { !$0.status.isTerminal }.map(\.bytes)
+            state.index.entries.filter { $0.isLive && !$0.status.isTerminal }.map(\.bytes)
         }
         return found.map(CompactTaskCoding.decode)
     }

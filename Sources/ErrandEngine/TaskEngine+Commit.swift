@@ -52,6 +52,7 @@ extension TaskEngine {
         let key = owner.quotaKey
         let remaining = (activePerOwner[key] ?? 1) - 1
         activePerOwner[key] = remaining > 0 ? remaining : nil
+        if remaining <= 0, runningPerOwner[key] == nil { ownerLimits[key] = nil }
     }
 
     /// Stores and publishes every staged write of `id`, in order; returns once the writes staged before the
@@ -109,6 +110,12 @@ extension TaskEngine {
             return
         }
         active[id] = nil
+        if active.capacity > 4096, active.count * 8 < active.capacity {
+            // Dictionaries never shrink: after a burst of queued work, give the memory back.
+            var shrunk = [TaskID: ActiveTask](minimumCapacity: active.count * 2)
+            for (key, value) in active { shrunk[key] = value }
+            active = shrunk
+        }
         for waiter in entry.terminalWaiters.values { waiter.resume(returning: entry.record) }
     }
 }

@@ -78,3 +78,62 @@ import Testing
         #expect(try await store.task(old.id) == nil)
     }
 }
+
+extension MemoryTaskStoreTests {
+    /// Random inserts, updates and deletes (single and in bulk) against a plain dictionary as the model.
+    @Test func randomOperationsMatchAModel() async throws {
+        var generator = SplitMix(seed: 42)
+        let store = MemoryTaskStore()
+        var model: [TaskID: TaskRecord] = [:]
+        for step in 0..<3000 {
+            let roll = Int(generator.next() % 10)
+            if roll < 6 || model.isEmpty {
+                let id = step % 7 == 0 ? TaskID("text-\(step)") : TaskID.random()
+                let task = Self.record(id, createdAt: Int64(generator.next() % 50))
+                try await store.insert(task)
+                model[id] = task
+            } else if roll < 8 {
+                var task = model.values.randomElement(using: &generator)!
+                task.createdAt = Int64(generator.next() % 50)
+                task.status = [.completed, .failed, .working].randomElement(using: &generator)!
+                try await store.update(task)
+                model[task.id] = task
+            } else {
+                let count = roll == 8 ? 1 : min(model.count, 20)
+                let doomed = Array(model.keys.shuffled(using: &generator).prefix(count))
+                try await store.delete(doomed)
+                for id in doomed { model[id] = nil }
+            }
+        }
+        let expected = model.values.sorted { TaskListPosition($0).precedes(TaskListPosition($1)) }
+        let listed = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 100_000))
+        #expect(listed == expected)
+        for task in model.values.prefix(200) { #expect(try await store.task(task.id) == task) }
+        var counts: [TaskStatus: Int] = [:]
+        for task in model.values { counts[task.status, default: 0] += 1 }
+        #expect(try await store.counts() == counts)
+        // Paging through with keyset positions visits the same sequence.
+        var paged: [TaskRecord] = []
+        var after: TaskListPosition?
+        while true {
+            let page = try await store.list(TaskStoreQuery(requester: .anonymous, after: after, limit: 97))
+            paged += page
+            guard page.count == 97, let last = page.last else { break }
+            after = TaskListPosition(last)
+        }
+        #expect(paged == expected)
+    }
+}
+
+/// A small deterministic generator for reproducible random tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

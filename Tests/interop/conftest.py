@@ -1,0 +1,67 @@
+"""Fixtures for the interop suite: one server under test per pytest session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from harness import Contract, Raw, Server, server_from_env, stop
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "errand_only: checks an Errand-specific choice; skipped only when ERRAND_URL points at a "
+        "server that is not Errand (e.g. the FastMCP reference server)",
+    )
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    srv = server_from_env()
+    try:
+        yield srv
+    finally:
+        stop(srv)
+
+
+@pytest.fixture(autouse=True)
+def _errand_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("errand_only") is None:
+        return
+    srv: Server = request.getfixturevalue("server")
+    if not srv.is_errand:
+        pytest.skip(f"Errand-only behaviour; {srv.url} is not Errand")
+
+
+@pytest.fixture
+def contract(server: Server, request: pytest.FixtureRequest) -> Contract:
+    return Contract(server, request.node.nodeid)
+
+
+@pytest.fixture
+def raw(server: Server) -> Iterator[Raw]:
+    """A raw HTTP client with an initialized session (ended with DELETE afterwards)."""
+    with Raw(server.url) as r:
+        r.initialize()
+        yield r
+        try:
+            r.delete()
+        except Exception:  # noqa: BLE001 - cleanup only
+            pass
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if Contract.differences:
+        terminalreporter.section("differences from the documented Errand contract")
+        for line in Contract.differences:
+            terminalreporter.write_line(line)
+    url = os.environ.get("ERRAND_URL")
+    terminalreporter.write_line(f"server under test: {url or 'errand binary (started by the suite)'}")

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The one test command (CI runs it through .ci/run): installs what is missing, builds, runs
+# `swift test`, then every pytest suite listed below against a freshly started errand binary.
+#
+#   scripts/test.sh              everything
+#   ERRAND_URL=http://127.0.0.1:8765/mcp scripts/test.sh
+#                                run the pytest suites against an already running server instead
+#
+# Exit status: 0 only if every step passed. Logs: artifacts/test-logs/.
+set -euo pipefail
+
+# Python suites: "directory under Tests/  venv  requirements file". Add a line to add a suite.
+PYTEST_SUITES=(
+    "interop     .venv-v1  Tests/requirements-v1.txt"
+    "interop_v2  .venv-v2  Tests/requirements-v2.txt"
+)
+# Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
+SCRIPT_SUITES=(
+    scripts/test-web.sh
+    scripts/test-h2.sh
+)
+APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
+BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
+STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+
+LOG_DIR="$ROOT/artifacts/test-logs"
+mkdir -p "$LOG_DIR"
+# Servers started by the suites write their pid here; whatever is left is killed on exit.
+ERRAND_PID_DIR="$(mktemp -d)"
+export ERRAND_PID_DIR
+
+cleanup() {
+    local f pid
+    for f in "$ERRAND_PID_DIR"/*; do
+        [ -f "$f" ] || continue
+        pid="$(cat "$f")"
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            warn "stopping leftover server pid $pid"
+            kill -TERM "$pid" 2>/dev/null || true
+            sleep 1
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    rm -rf "$ERRAND_PID_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+START=$SECONDS
+SUMMARY=()
+FAILED=0
+PY_PASSED=0
+PY_FAILED=0
+PY_SKIPPED=0
+
+# record NAME STATUS SECONDS [DETAIL]
+record() {
+    local name="$1" status="$2" secs="$3" detail="${4:-}"
+    SUMMARY+=("$(printf '%-22s %-6s %5ss  %s' "$name" "$status" "$secs" "$detail")")
+    [ "$status" = "ok" ] || FAILED=1
+}
+
+# run_logged LOG CMD...: run CMD with output to the terminal and LOG; return CMD's exit status.
+run_logged() {
+    local logfile="$1"
+    shift
+    set +e
+    "$@" 2>&1 | tee "$logfile"
+    local rc="${PIPESTATUS[0]}"
+    set -e
+    return "$rc"
+}
+
+# tally_pytest LOG: read pytest's closing line ("=== 3 failed, 60 passed, 2 skipped in 30.1s ===") into
+# $closing and add its counts to the totals; leaves $closing empty when the log has none.
+tally_pytest() {
+    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$1" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
+    count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
+    PY_PASSED=$((PY_PASSED + $(count passed)))
+    PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
+    PY_SKIPPED=$((PY_SKIPPED + $(count skipped)))
+}
+
+# ---------------------------------------------------------------- 1. system packages and venvs
+t0=$SECONDS
+if ensure_apt_packages "${APT_PACKAGES[@]}"; then
+    record "apt packages" ok $((SECONDS - t0))
+else
+    record "apt packages" FAIL $((SECONDS - t0))
+fi
+
+declare -A VENV_OK=()
+for line in "${PYTEST_SUITES[@]}"; do
+    read -r suite venv req <<<"$line"
+    [ -n "${VENV_OK[$venv]:-}" ] && continue
+    t0=$SECONDS
+    if (ensure_venv "$venv" "$req"); then
+        VENV_OK[$venv]=ok
+        record "venv $venv" ok $((SECONDS - t0))
+    else
+        VENV_OK[$venv]=FAIL
+        record "venv $venv" FAIL $((SECONDS - t0)) "pip install -r $req failed"
+    fi
+done
+
+# ---------------------------------------------------------------- 2. swift build + swift test
+t0=$SECONDS
+BUILD_OK=0
+log "swift build"
+if run_logged "$LOG_DIR/swift-build.log" timeout "$BUILD_TIMEOUT" swift build </dev/null; then
+    BUILD_OK=1
+    record "swift build" ok $((SECONDS - t0))
+else
+    record "swift build" FAIL $((SECONDS - t0)) "see artifacts/test-logs/swift-build.log"
+fi
+
+if [ "$BUILD_OK" -eq 1 ]; then
+    BIN_DIR="$(swift build --show-bin-path 2>/dev/null || echo "$ROOT/.build/debug")"
+    export ERRAND_BIN="${ERRAND_BIN:-$BIN_DIR/errand}"
+    t0=$SECONDS
+    log "swift test"
+    if run_logged "$LOG_DIR/swift-test.log" timeout "$STEP_TIMEOUT" swift test </dev/null; then
+        record "swift test" ok $((SECONDS - t0))
+    else
+        record "swift test" FAIL $((SECONDS - t0)) "see artifacts/test-logs/swift-test.log"
+    fi
+else
+    record "swift test" FAIL 0 "not run: swift build failed"
+fi
+
+# ---------------------------------------------------------------- 3. pytest suites
+for line in "${PYTEST_SUITES[@]}"; do
+    read -r suite venv req <<<"$line"
+    name="pytest $suite"
+    if [ "${VENV_OK[$venv]}" != ok ]; then
+        record "$name" FAIL 0 "not run: $venv could not be set up"
+        continue
+    fi
+    if [ "$BUILD_OK" -ne 1 ] && [ -z "${ERRAND_URL:-}" ]; then
+        record "$name" FAIL 0 "not run: no errand binary (swift build failed)"
+        continue
+    fi
+    t0=$SECONDS
+    log "pytest Tests/$suite (${ERRAND_URL:-errand binary $ERRAND_BIN})"
+    logfile="$LOG_DIR/pytest-$suite.log"
+    if run_logged "$logfile" timeout "$STEP_TIMEOUT" "$venv/bin/python" -m pytest "Tests/$suite" \
+        -p no:cacheprovider --junitxml="$LOG_DIR/pytest-$suite.xml" </dev/null; then
+        status=ok
+    else
+        status=FAIL
+    fi
+    tally_pytest "$logfile"
+    record "$name" "$status" $((SECONDS - t0)) "${closing:-no pytest summary}"
+done
+
+# ---------------------------------------------------------------- 4. script suites
+for script in "${SCRIPT_SUITES[@]}"; do
+    name="$(basename "$script" .sh)"
+    if [ "$BUILD_OK" -ne 1 ]; then
+        record "$name" FAIL 0 "not run: swift build failed"
+        continue
+    fi
+    t0=$SECONDS
+    log "$script"
+    logfile="$LOG_DIR/$name.log"
+    if run_logged "$logfile" timeout "$STEP_TIMEOUT" bash "$script" </dev/null; then
+        status=ok
+    else
+        status=FAIL
+    fi
+    tally_pytest "$logfile"
+    record "$name" "$status" $((SECONDS - t0)) "${closing:-see artifacts/test-logs/$name.log}"
+done
+
+# ---------------------------------------------------------------- summary
+echo
+echo "================================ test summary ================================"
+printf '%s\n' "${SUMMARY[@]}"
+echo "total time: $((SECONDS - START))s; logs in artifacts/test-logs/"
+echo "pytest: ${PY_PASSED} passed, ${PY_FAILED} failed, ${PY_SKIPPED} skipped"
+if [ "$FAILED" -ne 0 ]; then
+    echo "RESULT: FAILED"
+    exit 1
+fi
+echo "RESULT: OK"
