@@ -98,6 +98,15 @@ let package = Package(
             path: "Tests/crash/StoreTool",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ErrandBench",
+            dependencies: [
+                "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ErrandBench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],

@@ -18,7 +18,9 @@ PYTEST_SUITES=(
 SCRIPT_SUITES=(
     scripts/test-web.sh
     scripts/test-h2.sh
+    scripts/crash-test.sh
 )
+export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release
 APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
