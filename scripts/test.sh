@@ -82,7 +82,9 @@ run_logged() {
 # tally_pytest LOG: read pytest's closing line ("=== 3 failed, 60 passed, 2 skipped in 30.1s ===") into
 # $closing and add its counts to the totals; leaves $closing empty when the log has none.
 tally_pytest() {
-    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$1" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
+    # Quiet pytest runs print the line without the '=' frame; scripts may print "name: N passed, N failed".
+    closing="$( { grep -E '(^|[ =:])[0-9]+ (passed|failed|error)|no tests ran' "$1" || true; } | tail -1 \
+        | tr -d '=' | sed 's/^ *//; s/ *$//')"
     count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
     PY_PASSED=$((PY_PASSED + $(count passed)))
     PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))
