@@ -26,6 +26,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +55,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ErrandSQLite",
+            dependencies: [
+                "ErrandEngine",
+                "ErrandProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Errand",
             dependencies: [
                 "ErrandHTTP",
@@ -73,9 +84,27 @@ let package = Package(
             dependencies: [
                 "Errand",
                 "ErrandDemo",
+                "ErrandSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ErrandStoreTool",
+            dependencies: [
+                "ErrandEngine", "ErrandProtocol", "ErrandSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/crash/StoreTool",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ErrandBench",
+            dependencies: [
+                "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ErrandBench",
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -91,6 +120,13 @@ let package = Package(
         .testTarget(
             name: "ErrandEngineTests",
             dependencies: ["ErrandEngine", "ErrandProtocol"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandSQLiteTests",
+            dependencies: [
+                "ErrandSQLite", "ErrandEngine", "ErrandProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -21,7 +21,8 @@ mkdir -p "$out/corpus"
 echo "Building the fuzz target in $out ..."
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name HTTPParserFuzz \
     "$root/Fuzz/HTTPParserFuzz/main.swift" \
-    "$sources/HTTPRequestParser.swift" "$sources/HTTPRequestFraming.swift" "$sources/HTTPRequestHead.swift" \
+    "$sources/HTTPRequestParser.swift" "$sources/HTTPRequestParser+Head.swift" \
+    "$sources/HTTPRequestParser+Body.swift" "$sources/HTTPRequestFraming.swift" "$sources/HTTPRequestHead.swift" \
     "$sources/HTTPGrammar.swift" "$sources/HTTPParseError.swift" "$sources/HTTPHeaders.swift" \
     "$sources/HTTPResponse.swift" "$sources/HTTPServerConfiguration.swift" "$sources/SSEStream.swift" \
     "$sources/SSEEvent.swift" \

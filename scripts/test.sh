@@ -17,8 +17,11 @@ PYTEST_SUITES=(
 # Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
 SCRIPT_SUITES=(
     scripts/test-web.sh
+    scripts/test-h2.sh
+    scripts/crash-test.sh
 )
-APT_PACKAGES=(libnghttp2-dev curl jq)
+export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release
+APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
 
@@ -79,7 +82,9 @@ run_logged() {
 # tally_pytest LOG: read pytest's closing line ("=== 3 failed, 60 passed, 2 skipped in 30.1s ===") into
 # $closing and add its counts to the totals; leaves $closing empty when the log has none.
 tally_pytest() {
-    closing="$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$1" | tail -1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
+    # Quiet pytest runs print the line without the '=' frame; scripts may print "name: N passed, N failed".
+    closing="$( { grep -E '(^|[ =:])[0-9]+ (passed|failed|error)|no tests ran' "$1" || true; } | tail -1 \
+        | tr -d '=' | sed 's/^ *//; s/ *$//')"
     count() { grep -oE "[0-9]+ $1" <<<"$closing" | grep -oE '^[0-9]+' || echo 0; }
     PY_PASSED=$((PY_PASSED + $(count passed)))
     PY_FAILED=$((PY_FAILED + $(count failed) + $(count error)))

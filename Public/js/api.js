@@ -1,4 +1,5 @@
 // The REST API (see /api/openapi.yaml). Every failure becomes an ApiError carrying the problem's detail.
+import { authHeaders, signalUnauthorized } from './auth.js';
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -9,7 +10,7 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, body) {
-  const options = { method, headers: { Accept: 'application/json' } };
+  const options = { method, headers: { Accept: 'application/json', ...authHeaders() } };
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
@@ -22,6 +23,7 @@ async function request(method, path, body) {
   }
   const type = response.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await response.json() : null;
+  if (response.status === 401) signalUnauthorized();
   if (!response.ok) throw new ApiError(response.status, data);
   return { status: response.status, data, headers: response.headers };
 }

@@ -1,7 +1,9 @@
 // Errand dashboard: hash routes #/ (tasks), #/tasks/{id} (one task), #/new[/{tool}] (start form).
 import { h, STATUSES, statusLabel, announce, TERMINAL } from './dom.js';
 import { api } from './api.js';
-import { subscribe, connect, reload, allTasks } from './store.js';
+import { subscribe, connect, disconnect, reload, allTasks } from './store.js';
+import { setToken, token, authStatus, onUnauthorized } from './auth.js';
+import { renderSignIn } from './views/signin.js';
 import { renderTasks } from './views/tasks.js';
 import { renderTask } from './views/task.js';
 import { renderForm } from './views/form.js';
@@ -9,10 +11,13 @@ import { renderForm } from './views/form.js';
 const main = document.getElementById('main');
 const connection = document.getElementById('connection');
 const counters = document.getElementById('counters');
+const account = document.getElementById('account');
 let tools = [];
 let view = null;
+let signedIn = true;
 
 function route() {
+  if (!signedIn) return;
   const hash = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
   const parts = hash.split('/').filter(Boolean);
   let current = 'tasks';
@@ -50,6 +55,7 @@ subscribe((change) => {
     }
     return;
   }
+  if (!signedIn) return;
   renderCounters();
   if (change.type === 'reload' && tools.length === 0) {
     // The server was unreachable when the page loaded: fetch the tools now that it answers.
@@ -70,7 +76,67 @@ window.addEventListener('hashchange', () => {
 });
 setInterval(() => view?.tick?.(), 1000);
 
+/** Shows who is signed in, with a sign-out button (only when the server requires tokens). */
+function showAccount(principal) {
+  if (!principal) {
+    account.hidden = true;
+    account.replaceChildren();
+    return;
+  }
+  const team = principal.team ? ` (${principal.team})` : '';
+  account.replaceChildren(
+    h('span', {}, `Signed in as ${principal.name}${team}`),
+    h('button', { type: 'button', class: 'link', onclick: () => signOut('You signed out.') }, 'Sign out'));
+  account.hidden = false;
+}
+
+/** Forgets the token, stops the event stream and shows the sign-in form with `message`. */
+function signOut(message) {
+  setToken('');
+  signedIn = false;
+  view = null;
+  disconnect();
+  showAccount(null);
+  counters.replaceChildren();
+  connection.dataset.state = 'connecting';
+  connection.textContent = 'signed out';
+  renderSignIn(main, {
+    message,
+    onToken: async (value) => {
+      setToken(value);
+      const status = await authStatus();
+      if (status.rejected) {
+        setToken('');
+        return 'The server did not accept this token (401 Unauthorized). Check it and try again.';
+      }
+      if (status.unreachable) {
+        setToken('');
+        return 'The server cannot be reached; try again in a moment.';
+      }
+      await enter(status);
+      return null;
+    },
+  });
+}
+
+// A 401 from any request means the token is missing, wrong or was revoked.
+onUnauthorized(() => {
+  if (signedIn) signOut('The server no longer accepts your token (401 Unauthorized). Sign in again.');
+});
+
 async function start() {
+  const status = await authStatus();
+  if (status.required && !status.principal) {
+    signOut(token() ? 'The server did not accept the saved token (401 Unauthorized). Sign in again.' : null);
+    return;
+  }
+  await enter(status);
+}
+
+/** Loads the tools and tasks and opens the event stream (signed in, or no sign-in needed). */
+async function enter(status) {
+  signedIn = true;
+  showAccount(status.required ? status.principal : null);
   try {
     tools = await api.tools();
   } catch {

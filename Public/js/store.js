@@ -1,6 +1,7 @@
 // The dashboard's copy of the tasks: loaded once with GET /api/tasks, then kept current by the
 // /api/events stream alone (no polling). Reloads after a reconnect or a `reset` event.
 import { api } from './api.js';
+import { streamURL, authStatus, signalUnauthorized } from './auth.js';
 
 const tasks = new Map();
 const listeners = new Set();
@@ -68,28 +69,43 @@ function setConnection(state) {
   emit({ type: 'connection', state });
 }
 
+/** Closes the event stream for good (signed out). */
+export function disconnect() {
+  clearTimeout(retryTimer);
+  source?.close();
+  source = null;
+  tasks.clear();
+}
+
 /** Opens the event stream; reconnects by itself (EventSource retries; we reopen it if it gave up). */
 export function connect() {
   clearTimeout(retryTimer);
-  source = new EventSource('/api/events');
+  source?.close();
+  const current = new EventSource(streamURL('/api/events'));
+  source = current;
   // Every (re)connection reloads the list: the server may have restarted, or events may have been missed.
+  // The dashboard reads as live only once that list is in.
   const resync = () => {
-    setConnection('live');
-    reload().catch(() => {});
+    reload().catch(() => {}).finally(() => setConnection('live'));
   };
-  source.addEventListener('ready', resync);
-  source.addEventListener('reset', resync);
-  source.addEventListener('task', (message) => {
+  current.addEventListener('ready', resync);
+  current.addEventListener('reset', resync);
+  current.addEventListener('task', (message) => {
     let event;
     try { event = JSON.parse(message.data); } catch { return; }
     if (reloading > 0) pending.push(event);
     apply(event);
   });
-  source.addEventListener('error', () => {
+  current.addEventListener('error', () => {
+    if (source !== current) return;
     setConnection('reconnecting');
-    if (source.readyState === EventSource.CLOSED) {
-      // The browser gave up (e.g. a proxy answered 502): open a new stream shortly.
-      retryTimer = setTimeout(connect, 2000);
+    if (current.readyState === EventSource.CLOSED) {
+      // The browser gave up (a 401, or e.g. a proxy answered 502): find out which, then reopen or sign out.
+      authStatus().then((status) => {
+        if (source !== current) return;
+        if (status.rejected) signalUnauthorized();
+        else retryTimer = setTimeout(connect, 2000);
+      });
     }
   });
 }

@@ -14,30 +14,27 @@ public struct Catalog: Sendable {
     public init(defaultTaskSupport: TaskSupport = .forbidden) { self.defaultTaskSupport = defaultTaskSupport }
 
     /// Adds a tool; a tool with the same name replaces the earlier one.
-    public mutating func add(_ tool: Tool) {
-        if let index = toolIndex[tool.name] {
-            tools[index] = tool
-        } else {
-            toolIndex[tool.name] = tools.count
-            tools.append(tool)
-        }
-    }
+    public mutating func add(_ tool: Tool) { Self.upsert(tool, key: tool.name, into: &tools, index: &toolIndex) }
 
+    /// Adds a resource; one with the same URI replaces the earlier one.
     public mutating func add(_ resource: Resource) {
-        if let index = resourceIndex[resource.uri] {
-            resources[index] = resource
-        } else {
-            resourceIndex[resource.uri] = resources.count
-            resources.append(resource)
-        }
+        Self.upsert(resource, key: resource.uri, into: &resources, index: &resourceIndex)
     }
 
+    /// Adds a prompt; one with the same name replaces the earlier one.
     public mutating func add(_ prompt: Prompt) {
-        if let index = promptIndex[prompt.name] {
-            prompts[index] = prompt
+        Self.upsert(prompt, key: prompt.name, into: &prompts, index: &promptIndex)
+    }
+
+    /// Replaces the entry with `key` in place, or appends it, keeping declaration order.
+    private static func upsert<Entry>(
+        _ entry: Entry, key: String, into entries: inout [Entry], index: inout [String: Int]
+    ) {
+        if let position = index[key] {
+            entries[position] = entry
         } else {
-            promptIndex[prompt.name] = prompts.count
-            prompts.append(prompt)
+            index[key] = entries.count
+            entries.append(entry)
         }
     }
 

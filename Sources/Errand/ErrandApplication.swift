@@ -15,13 +15,20 @@ public final class ErrandApplication: HTTPResponder {
     let requestGuard: RequestGuard
     let logger: Logger
     let rest: RESTAPI
+    let gate: AuthGate
+    /// Whether `/metrics` answers without a token (always without authentication; with it, on loopback only).
+    let metricsOpen: Bool
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
+    private let authPoller = Mutex<Task<Void, Never>?>(nil)
 
     public init(
         configuration: ErrandConfiguration, catalog: Catalog, store: any TaskStore,
         clock: any EngineClock = SystemEngineClock(), logger: Logger
     ) {
         self.configuration = configuration
+        let authenticator = configuration.authenticator
+        self.gate = AuthGate(authenticator: authenticator, anonymousLimits: configuration.defaultLimits)
+        self.metricsOpen = authenticator == nil || RequestGuard.isLoopback(configuration.http.host)
         self.logger = logger
         let runner = CatalogRunner(catalog: catalog, logger: logger)
         self.engine = TaskEngine(
@@ -61,16 +68,33 @@ public final class ErrandApplication: HTTPResponder {
         case "/readyz":
             return .immediate(rest.readiness())
         case "/metrics":
+            if !metricsOpen, case .failure(let refusal) = gate.authenticate(request) {
+                return .immediate(refusal.problem.response)
+            }
             return rest.metricsReply()
         case "/mcp":
             if let refusal = requestGuard.check(request) { return .immediate(refusal) }
-            return endpoint.reply(to: request)
+            switch gate.authenticate(request) {
+            case .success(let caller): return endpoint.reply(to: request, caller: caller)
+            case .failure(let refusal): return .immediate(refusal.mcpResponse)
+            }
         default:
             if path.hasPrefix("/api/") || path == "/api" {
                 if let refusal = requestGuard.check(request) {
                     return .immediate(Problem(403, RESTAPI.text(of: refusal)).response)
                 }
-                return rest.reply(to: request)
+                // Open routes: whether a token is needed, and the API description (linked from the dashboard).
+                if path == "/api/auth" { return .immediate(rest.authStatus(request, gate: gate)) }
+                if path == "/api/openapi.yaml" {
+                    let client = Caller.clientName(request.remoteAddress)
+                    return rest.reply(
+                        to: request, caller: .anonymous(client: client, limits: configuration.defaultLimits))
+                }
+                let eventStream = path == "/api/events" && request.method == "GET"
+                switch gate.authenticate(request, allowQueryToken: eventStream) {
+                case .success(let caller): return rest.reply(to: request, caller: caller)
+                case .failure(let refusal): return .immediate(refusal.problem.response)
+                }
             }
             if request.method == "GET" || request.method == "HEAD",
                 let file = staticFiles?.response(for: path, method: request.method)
@@ -95,12 +119,31 @@ public final class ErrandApplication: HTTPResponder {
             }
         }
         sweeper.withLock { $0 = task }
+        if let authenticator = gate.authenticator {
+            let interval = configuration.authReloadInterval
+            let poller = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    authenticator.reloadIfChanged()
+                }
+            }
+            authPoller.withLock { $0 = poller }
+        }
     }
+
+    /// Reloads the tokens file now (e.g. on SIGHUP); a broken file keeps the previous principals. Returns
+    /// whether new principals are in force (`false` too when authentication is off).
+    @discardableResult
+    public func reloadAuthentication() -> Bool { gate.authenticator?.reload() ?? false }
+
+    /// Whether requests must carry a bearer token.
+    public var requiresAuthentication: Bool { gate.isRequired }
 
     /// Reports not-ready, ends sessions, stops the sweeper and the metrics subscription, then the engine.
     public func shutdown() async {
         rest.setReady(false)
         sweeper.withLock { $0 }?.cancel()
+        authPoller.withLock { $0 }?.cancel()
         rest.metrics.stop()
         mcp.shutdown()
         await engine.shutdown()

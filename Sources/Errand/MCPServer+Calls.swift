@@ -31,16 +31,29 @@ extension MCPServer {
         }
     }
 
-    /// Creates a task and answers `CreateTaskResult` at once.
+    /// `_meta` key of the priority a `tools/call` (or other task-augmented request) asks for.
+    static let priorityMetaKey = "io.errand/priority"
+
+    /// Creates a task and answers `CreateTaskResult` at once. The priority in `_meta` is clamped to the
+    /// caller's `maxPriority`; of `_meta` only `progressToken` is kept with the task.
     func createTask(
         id: JSONRPCID, kind: TaskKind, target: String, arguments: JSONValue, params: JSONValue,
-        task: TaskParameters, pollIntervalMs: Int64?, session: MCPSession
+        task: TaskParameters, pollIntervalMs: Int64?, session: MCPSession, caller: Caller
     ) async throws(JSONRPCError) -> JSONRPCMessage {
+        var priority = 0
+        if let requested = params["_meta"]?[Self.priorityMetaKey], !requested.isNull {
+            guard let value = requested.intValue else {
+                throw .invalidParams("'_meta.\(Self.priorityMetaKey)' must be an integer (higher runs first)")
+            }
+            priority = caller.clampedPriority(Int(clamping: value))
+        }
         let submission = TaskSubmission(
             kind: kind, target: target, arguments: arguments, owner: session.owner, requestedTTLMs: task.ttlMs,
-            pollIntervalMs: pollIntervalMs, requestMeta: params["_meta"])
+            pollIntervalMs: pollIntervalMs, priority: priority, requestMeta: Self.storedMeta(params["_meta"]),
+            limits: caller.ownerLimits)
         let record: TaskRecord
         do {
+            try SubmissionRateLimiter.check(submissionRate, owner: session.owner, limits: caller.limits)
             record = try await engine.submit(submission)
         } catch {
             throw Self.rpcError(error)
@@ -57,7 +70,13 @@ extension MCPServer {
             ])
     }
 
-    func callTool(id: JSONRPCID, params: JSONValue, session: MCPSession, acceptsEventStream: Bool)
+    /// What of a request's `_meta` is stored with its task: the progress token, nothing else.
+    static func storedMeta(_ meta: JSONValue?) -> JSONValue? {
+        guard let token = meta?["progressToken"] else { return nil }
+        return ["progressToken": token]
+    }
+
+    func callTool(id: JSONRPCID, params: JSONValue, session: MCPSession, caller: Caller, acceptsEventStream: Bool)
         async throws(JSONRPCError) -> Reply
     {
         guard let name = params["name"]?.stringValue else { throw .invalidParams("tools/call needs a string 'name'") }
@@ -72,7 +91,7 @@ extension MCPServer {
             return .message(
                 try await createTask(
                     id: id, kind: .toolCall, target: name, arguments: arguments, params: params, task: task,
-                    pollIntervalMs: tool.pollIntervalMs, session: session))
+                    pollIntervalMs: tool.pollIntervalMs, session: session, caller: caller))
         }
         let progressToken = params["_meta"]?["progressToken"]
         if let progressToken, acceptsEventStream {
@@ -121,7 +140,8 @@ extension MCPServer {
         return work.isCancelled ? nil : value
     }
 
-    func readResource(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+    func readResource(id: JSONRPCID, params: JSONValue, session: MCPSession, caller: Caller)
+        async throws(JSONRPCError)
         -> JSONRPCMessage
     {
         guard let uri = params["uri"]?.stringValue else { throw .invalidParams("resources/read needs a string 'uri'") }
@@ -134,13 +154,13 @@ extension MCPServer {
         if let task {
             return try await createTask(
                 id: id, kind: .resourceRead, target: uri, arguments: [:], params: params, task: task,
-                pollIntervalMs: nil,
-                session: session)
+                pollIntervalMs: nil, session: session, caller: caller)
         }
         return try await runInline(id: id, kind: .resourceRead, target: uri, arguments: [:], session: session)
     }
 
-    func getPrompt(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError)
+    func getPrompt(id: JSONRPCID, params: JSONValue, session: MCPSession, caller: Caller)
+        async throws(JSONRPCError)
         -> JSONRPCMessage
     {
         guard let name = params["name"]?.stringValue else { throw .invalidParams("prompts/get needs a string 'name'") }
@@ -155,7 +175,7 @@ extension MCPServer {
         if let task {
             return try await createTask(
                 id: id, kind: .promptGet, target: name, arguments: arguments, params: params, task: task,
-                pollIntervalMs: nil, session: session)
+                pollIntervalMs: nil, session: session, caller: caller)
         }
         return try await runInline(id: id, kind: .promptGet, target: name, arguments: arguments, session: session)
     }

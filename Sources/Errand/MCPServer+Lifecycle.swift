@@ -42,6 +42,7 @@ extension MCPServer {
             "session started",
             metadata: [
                 "session": "\(sessionID)", "version": "\(version)", "client": "\(params["clientInfo"]?["name"] ?? "?")",
+                "principal": "\(principal.principal ?? "-")",
             ])
         return (.result(id: id, result: .object(result)), session)
     }

@@ -39,8 +39,8 @@ extension MCPServer {
         let taskID = try taskID(params)
         let record: TaskRecord
         do {
-            // Look the task up before watching it: a watch on an unknown id would never be removed, so
-            // every refused call would keep its (client-chosen, up to 4 MiB) id in memory for ever.
+            // Only a task the session may see is watched (its status changes reach the session's stream); a
+            // watch on an unknown id would never be removed, keeping every refused (client-chosen) id in memory.
             _ = try await engine.task(taskID, for: session.owner)
             notifier.watch(taskID, session: session.id)
             record = try await engine.waitForTerminal(taskID, for: session.owner)
@@ -79,7 +79,9 @@ extension MCPServer {
             guard let text = value.stringValue else { throw .invalidParams("'cursor' must be a string") }
             cursor = text
         }
-        let query = TaskListQuery(scope: .session(session.id), cursor: cursor, limit: configuration.taskListPageSize)
+        // With authentication a principal sees its own and its team's tasks; without, the session's own.
+        let scope: TaskListScope = session.owner.principal == nil ? .session(session.id) : .visible
+        let query = TaskListQuery(scope: scope, cursor: cursor, limit: configuration.taskListPageSize)
         do {
             let page = try await engine.list(query, for: session.owner)
             var result: [String: JSONValue] = ["tasks": .array(page.tasks.map(\.mcpTask))]
@@ -107,4 +109,6 @@ extension MCPServer {
 public enum ErrandErrorCode {
     /// A per-principal task limit was hit; `data.retryAfterSeconds` says when to try again.
     public static let quotaExceeded = -32029
+    /// The request carried no valid bearer token (sent with HTTP 401).
+    public static let unauthorized = -32001
 }

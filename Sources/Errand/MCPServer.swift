@@ -22,6 +22,8 @@ public final class MCPServer: Sendable {
     let runner: CatalogRunner
     let sessions: MCPSessionStore
     let notifier: TaskNotifier
+    /// Task submissions per minute, per owner; shared with the REST API.
+    let submissionRate: SubmissionRateLimiter
     let clock: any EngineClock
     let logger: Logger
 
@@ -36,6 +38,7 @@ public final class MCPServer: Sendable {
         self.sessions = MCPSessionStore(
             idleTimeoutMs: configuration.sessionIdleTimeoutMs, maxSessions: configuration.maxSessions)
         self.notifier = TaskNotifier(sessions: sessions, engine: engine)
+        self.submissionRate = SubmissionRateLimiter(clock: clock)
         self.clock = clock
         self.logger = logger
     }
@@ -53,9 +56,10 @@ public final class MCPServer: Sendable {
     @discardableResult
     public func expireIdleSessions() -> Int { sessions.expireIdle(nowMs: clock.nowMs()) }
 
-    func session(_ id: String) -> MCPSession? {
-        let session = sessions.session(id)
-        session?.touch(nowMs: clock.nowMs())
+    /// The session `id` if it belongs to `principal` (`nil` without authentication).
+    func session(_ id: String, principal: String?) -> MCPSession? {
+        guard let session = sessions.session(id), session.owner.principal == principal else { return nil }
+        session.touch(nowMs: clock.nowMs())
         return session
     }
 
@@ -80,9 +84,10 @@ public final class MCPServer: Sendable {
     }
 
     /// Answers a request that may suspend.
-    func reply(id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession, acceptsEventStream: Bool)
-        async -> Reply
-    {
+    func reply(
+        id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession, caller: Caller,
+        acceptsEventStream: Bool
+    ) async -> Reply {
         if let quick = immediateReply(id: id, method: method, params: params, session: session) {
             return .message(quick)
         }
@@ -91,9 +96,11 @@ public final class MCPServer: Sendable {
             switch method {
             case "tools/call":
                 return try await callTool(
-                    id: id, params: params, session: session, acceptsEventStream: acceptsEventStream)
-            case "resources/read": return .message(try await readResource(id: id, params: params, session: session))
-            case "prompts/get": return .message(try await getPrompt(id: id, params: params, session: session))
+                    id: id, params: params, session: session, caller: caller, acceptsEventStream: acceptsEventStream)
+            case "resources/read":
+                return .message(try await readResource(id: id, params: params, session: session, caller: caller))
+            case "prompts/get":
+                return .message(try await getPrompt(id: id, params: params, session: session, caller: caller))
             case "tasks/get": return .message(try await getTask(id: id, params: params, session: session))
             case "tasks/result": return .message(try await taskResult(id: id, params: params, session: session))
             case "tasks/list": return .message(try await listTasks(id: id, params: params, session: session))

@@ -20,8 +20,12 @@ public struct RequestGuard: Sendable {
 
     /// The guard for a server bound to `host`: loopback binds check Host names; others accept any Host.
     public static func forBinding(host: String, extraOrigins: Set<String> = []) -> RequestGuard {
-        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
-        return RequestGuard(allowedHosts: loopback ? loopbackHosts : [], allowedOrigins: extraOrigins)
+        RequestGuard(allowedHosts: isLoopback(host) ? loopbackHosts : [], allowedOrigins: extraOrigins)
+    }
+
+    /// Whether binding to `host` keeps the server on this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
     }
 
     /// A 403 response when the request must be refused, else `nil`.

@@ -15,11 +15,17 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         self.streamLimits = streamLimits
     }
 
+    /// Answers `request` from an anonymous caller (no authentication, standard limits).
     public func reply(to request: HTTPRequest) -> HTTPReply {
+        reply(to: request, caller: .anonymous(client: Caller.clientName(request.remoteAddress), limits: .standard))
+    }
+
+    /// Answers `request` from `caller`: sessions are bound to the principal that created them.
+    public func reply(to request: HTTPRequest, caller: Caller) -> HTTPReply {
         switch request.method {
-        case "POST": return post(request)
-        case "GET": return .immediate(openEventStream(request))
-        case "DELETE": return .immediate(deleteSession(request))
+        case "POST": return post(request, caller: caller)
+        case "GET": return .immediate(openEventStream(request, caller: caller))
+        case "DELETE": return .immediate(deleteSession(request, caller: caller))
         default:
             return .immediate(
                 Self.transportError(
@@ -33,7 +39,7 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
 
     // MARK: POST
 
-    private func post(_ request: HTTPRequest) -> HTTPReply {
+    private func post(_ request: HTTPRequest, caller: Caller) -> HTTPReply {
         let accept = request.headers["Accept"]
         let acceptsJSON = accept.map { Self.accepts($0, "application/json") } ?? true
         let acceptsStream = accept.map { Self.accepts($0, "text/event-stream") } ?? false
@@ -46,18 +52,20 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         }
         let message: JSONRPCMessage
         do {
-            message = try JSONRPCMessage(bytes: request.body)
+            // The caller's token never travels further than this request, even if the client echoes it.
+            message = try JSONRPCMessage(bytes: request.body).scrubbing(caller.token)
         } catch {
             return .immediate(Self.transportError(400, error))
         }
         if case .request(let id, "initialize", let params) = message {
-            let (response, session) = server.initialize(id: id, params: params, principal: .anonymous)
+            let principal = TaskOwner(principal: caller.principal?.name, team: caller.principal?.team)
+            let (response, session) = server.initialize(id: id, params: params, principal: principal)
             var headers: HTTPHeaders = [:]
             if let session { headers.set(Self.sessionHeader, session.id) }
             return .immediate(Self.json(response, headers: headers))
         }
         let session: MCPSession
-        switch resolveSession(request) {
+        switch resolveSession(request, caller: caller) {
         case .success(let found): session = found
         case .failure(let refusal): return .immediate(refusal.response)
         }
@@ -83,7 +91,8 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
             let headers: HTTPHeaders = [Self.sessionHeader: session.id]
             return .deferred {
                 switch await server.reply(
-                    id: id, method: method, params: params, session: session, acceptsEventStream: acceptsStream)
+                    id: id, method: method, params: params, session: session, caller: caller,
+                    acceptsEventStream: acceptsStream)
                 {
                 case .message(let response): return Self.json(response)
                 case .stream(let stream): return .eventStream(stream, headers: headers)
@@ -95,12 +104,12 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
 
     // MARK: GET and DELETE
 
-    private func openEventStream(_ request: HTTPRequest) -> HTTPResponse {
+    private func openEventStream(_ request: HTTPRequest, caller: Caller) -> HTTPResponse {
         guard let accept = request.headers["Accept"], Self.accepts(accept, "text/event-stream") else {
             return Self.transportError(406, .invalidRequest("GET needs Accept: text/event-stream"))
         }
         let session: MCPSession
-        switch resolveSession(request) {
+        switch resolveSession(request, caller: caller) {
         case .success(let found): session = found
         case .failure(let refusal): return refusal.response
         }
@@ -109,8 +118,8 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         return .eventStream(stream, headers: [Self.sessionHeader: session.id])
     }
 
-    private func deleteSession(_ request: HTTPRequest) -> HTTPResponse {
-        switch resolveSession(request) {
+    private func deleteSession(_ request: HTTPRequest, caller: Caller) -> HTTPResponse {
+        switch resolveSession(request, caller: caller) {
         case .success(let session):
             _ = server.endSession(session.id)
             return HTTPResponse(status: 200)
@@ -125,15 +134,16 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         var response: HTTPResponse
     }
 
-    /// Finds the request's session and checks its protocol-version header.
-    private func resolveSession(_ request: HTTPRequest) -> Result<MCPSession, Refusal> {
+    /// Finds the request's session and checks its protocol-version header. A session of another principal
+    /// (or of one when the caller has none) is answered exactly like an unknown one (§4.7).
+    private func resolveSession(_ request: HTTPRequest, caller: Caller) -> Result<MCPSession, Refusal> {
         guard let id = request.headers[Self.sessionHeader] else {
             return .failure(
                 Refusal(
                     response: Self.transportError(
                         400, .invalidRequest("Missing Mcp-Session-Id header: send initialize first"))))
         }
-        guard let session = server.session(id) else {
+        guard let session = server.session(id, principal: caller.principal?.name) else {
             return .failure(
                 Refusal(
                     response: Self.transportError(

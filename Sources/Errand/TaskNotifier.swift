@@ -61,7 +61,10 @@ final class TaskNotifier: Sendable {
         if let creator = task.owner.session { audience.insert(creator) }
         let status = JSONRPCMessage.notification(method: "notifications/tasks/status", params: task.mcpTask)
         for sessionID in audience {
-            guard let session = sessions.session(sessionID), session.supportsTasks else { continue }
+            // A session only ever hears of tasks its principal may see.
+            guard let session = sessions.session(sessionID), session.supportsTasks,
+                session.owner.mayAccess(task.owner)
+            else { continue }
             session.sendOnGetStream(status)
         }
         if event.change == .progress, let progress = task.progress, let token = task.requestMeta?["progressToken"],

@@ -13,7 +13,7 @@ extension TaskEngine {
         guard requester.mayAccess(entry.record.owner) else { throw .taskNotFound }
         guard !entry.record.status.isTerminal else { throw Self.alreadyTerminal(entry.record.status) }
         switch entry.phase {
-        case .queued: runQueue.remove(priority: entry.record.priority)
+        case .queued: runQueue.remove(priority: entry.record.priority, owner: entry.record.owner.quotaKey)
         case .running(_, let task): task.cancel()
         case .backoff, .ended: break
         }

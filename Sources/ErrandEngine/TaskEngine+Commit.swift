@@ -52,6 +52,7 @@ extension TaskEngine {
         let key = owner.quotaKey
         let remaining = (activePerOwner[key] ?? 1) - 1
         activePerOwner[key] = remaining > 0 ? remaining : nil
+        if remaining <= 0, runningPerOwner[key] == nil { ownerLimits[key] = nil }
     }
 
     /// Stores and publishes every staged write of `id`, in order; returns once the writes staged before the

@@ -7,6 +7,7 @@ extension TaskEngine {
     func launch(_ record: TaskRecord, serial: UInt64, policy: TaskPolicy) -> Task<Void, Never> {
         if let timeout = policy.timeout { schedule(.timeout(record.id, serial: serial), after: timeout) }
         let runner = self.runner
+        let owner = record.owner.quotaKey
         return Task.detached { [self] in
             let id = record.id
             let context = TaskContext(
@@ -14,7 +15,7 @@ extension TaskEngine {
                 reportProgress: { [self] progress in await self.reportProgress(id, serial: serial, progress) },
                 requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) })
             let result = await runner.run(record, context: context)
-            await self.attemptFinished(id, serial: serial, result: result)
+            await self.attemptFinished(id, serial: serial, owner: owner, result: result)
         }
     }
 
@@ -34,7 +35,7 @@ extension TaskEngine {
             transition(id, to: .working, message: nil)
             guard let entry = active[id] else { continue }
             let serial = makeSerial()
-            running += 1
+            takeSlot(entry.record.owner.quotaKey)
             let task = launch(entry.record, serial: serial, policy: entry.policy)
             mutate(id) { $0.phase = .running(serial: serial, task: task) }
             started.append(id)
@@ -44,8 +45,8 @@ extension TaskEngine {
 
     /// An attempt returned: the task ends, or waits out a backoff before its next attempt. A result for a task
     /// that already ended (cancelled, timed out) is discarded.
-    func attemptFinished(_ id: TaskID, serial: UInt64, result: TaskRunResult) async {
-        running -= 1
+    func attemptFinished(_ id: TaskID, serial: UInt64, owner: String, result: TaskRunResult) async {
+        releaseSlot(owner)
         guard lifecycle != .shuttingDown else { return }
         guard let entry = active[id], entry.runningSerial == serial, !entry.record.status.isTerminal else {
             await startQueued()
@@ -83,15 +84,45 @@ extension TaskEngine {
         guard lifecycle == .started || lifecycle == .idle,
             let entry = active[id], case .backoff(let current) = entry.phase, current == ticket
         else { return }
-        enqueue(id, priority: entry.record.priority)
+        enqueue(id, priority: entry.record.priority, owner: entry.record.owner.quotaKey)
         await startQueued()
     }
 
     /// Puts a task that is `queued` in status into the run queue.
-    func enqueue(_ id: TaskID, priority: Int) {
+    func enqueue(_ id: TaskID, priority: Int, owner: String) {
         let ticket = makeSerial()
         mutate(id) { $0.phase = .queued(ticket: ticket) }
-        _ = runQueue.push(id, ticket: ticket, priority: priority)
+        runQueue.push(id, ticket: ticket, priority: priority, owner: owner)
+    }
+
+    /// The limits that apply to `owner` now.
+    func limits(of owner: String) -> OwnerLimits { ownerLimits[owner] ?? configuration.defaultOwnerLimits }
+
+    /// Takes a worker slot for an attempt of `owner`; the owner's queued tasks wait once it reaches its limit.
+    func takeSlot(_ owner: String) {
+        running += 1
+        let count = runningPerOwner[owner, default: 0] + 1
+        runningPerOwner[owner] = count
+        if let cap = limits(of: owner).concurrentTasks, count >= cap { runQueue.block(owner) }
+    }
+
+    /// Gives back a slot ``takeSlot(_:)`` took (the caller starts queued work afterwards).
+    func releaseSlot(_ owner: String) {
+        running -= 1
+        let count = (runningPerOwner[owner] ?? 1) - 1
+        runningPerOwner[owner] = count > 0 ? count : nil
+        applyLimits(of: owner)
+        if count <= 0, activePerOwner[owner] == nil { ownerLimits[owner] = nil }
+    }
+
+    /// Blocks or unblocks `owner`'s queued tasks after its running count or its limits changed.
+    func applyLimits(of owner: String) {
+        let count = runningPerOwner[owner] ?? 0
+        if let cap = limits(of: owner).concurrentTasks, count >= cap {
+            runQueue.block(owner)
+        } else {
+            runQueue.unblock(owner)
+        }
     }
 
     /// The policy timeout of an attempt passed: cancel it and fail the task.

@@ -42,7 +42,7 @@ extension TaskEngine {
             if record.status != .queued {
                 transition(record.id, to: .queued, message: "server restarted; the task was queued again")
             }
-            enqueue(record.id, priority: record.priority)
+            enqueue(record.id, priority: record.priority, owner: record.owner.quotaKey)
             return true
         }
         var failed = record

@@ -4,16 +4,24 @@ import Logging
 extension TaskEngine {
     /// Creates a task and schedules it; returns at once, before any work is done.
     ///
-    /// The new task is `working` when a worker slot is free (its attempt has started by the time this returns),
-    /// else `queued` with a status message saying how many tasks are ahead. The requested ttl is clamped to
-    /// `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`); the record carries the effective value.
-    /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks,
-    ///   `.shuttingDown` after ``shutdown()``, `.storage` if the store refused the task.
+    /// The new task is `working` when a worker slot is free and its owner is below its `concurrentTasks` limit
+    /// (its attempt has started by the time this returns), else `queued` with a status message saying about how
+    /// many tasks are ahead. The requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`); the
+    /// record carries the effective value.
+    /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks, or the
+    ///   task would have to wait while the owner already has `queuedTasks` tasks waiting; `.shuttingDown` after
+    ///   ``shutdown()``, `.storage` if the store refused the task.
     public func submit(_ submission: TaskSubmission) async throws(TaskEngineError) -> TaskRecord {
         guard lifecycle != .shuttingDown else {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }
         let quotaKey = submission.owner.quotaKey
+        let limits = submission.limits ?? configuration.defaultOwnerLimits
+        if ownerLimits[quotaKey] != limits {
+            ownerLimits[quotaKey] = limits
+            applyLimits(of: quotaKey)
+            await startQueued()  // a raised limit may let waiting tasks of this owner start
+        }
         let ownerActive = activePerOwner[quotaKey] ?? 0
         guard ownerActive < configuration.maxActiveTasksPerOwner else {
             throw TaskEngineError(
@@ -23,11 +31,17 @@ extension TaskEngine {
             )
         }
 
+        let ownerRunning = runningPerOwner[quotaKey] ?? 0
+        let ownerMayRun = limits.concurrentTasks.map { ownerRunning < $0 } ?? true
+        let startsNow = running < configuration.maxConcurrentTasks && ownerMayRun && runQueue.runnableCount == 0
+        if !startsNow { try checkQueueLimit(limits, owner: quotaKey, running: ownerRunning, mayRun: ownerMayRun) }
+
         let now = clock.nowMs()
-        let startsNow = running < configuration.maxConcurrentTasks && runQueue.isEmpty
         let status: TaskStatus = startsNow ? .working : .queued
         let attempt = startsNow ? 1 : 0
-        let message: String? = startsNow ? nil : Self.queuedMessage(ahead: runQueue.ahead(of: submission.priority))
+        let message: String? =
+            startsNow
+            ? nil : Self.queuedMessage(ahead: runQueue.ahead(of: submission.priority, owner: quotaKey))
         var record = TaskRecord(
             id: TaskID.random(), owner: submission.owner, kind: submission.kind, target: submission.target,
             arguments: submission.arguments, status: status, statusMessage: message, createdAt: now,
@@ -40,14 +54,14 @@ extension TaskEngine {
         let policy = runner.policy(for: record)
 
         // Reserve the slot and the quota while the store works, so that concurrent submissions count this one.
-        activePerOwner[quotaKey] = ownerActive + 1
-        if startsNow { running += 1 }
+        activePerOwner[quotaKey, default: 0] += 1
+        if startsNow { takeSlot(quotaKey) }
         do {
             try await store.insert(record)
         } catch {
             releaseQuota(submission.owner)
             if startsNow {
-                running -= 1
+                releaseSlot(quotaKey)
                 await startQueued()
             }
             logger.error("could not store a new task", metadata: ["error": "\(error)"])
@@ -57,7 +71,7 @@ extension TaskEngine {
         if lifecycle == .shuttingDown {
             // Shutdown began while the store worked: leave the task stored for recovery at the next start.
             releaseQuota(submission.owner)
-            if startsNow { running -= 1 }
+            if startsNow { releaseSlot(quotaKey) }
             return record
         }
 
@@ -69,11 +83,32 @@ extension TaskEngine {
         } else {
             let ticket = makeSerial()
             active[record.id] = ActiveTask(record: record, policy: policy, phase: .queued(ticket: ticket))
-            _ = runQueue.push(record.id, ticket: ticket, priority: record.priority)
+            runQueue.push(record.id, ticket: ticket, priority: record.priority, owner: quotaKey)
             events.publish(.created, task: record)
             await startQueued()
         }
         return record
+    }
+
+    /// Refuses a task that would have to wait while its owner already has `queuedTasks` tasks waiting.
+    private func checkQueueLimit(_ limits: OwnerLimits, owner: String, running: Int, mayRun: Bool)
+        throws(TaskEngineError)
+    {
+        guard let queueLimit = limits.queuedTasks else { return }
+        let waiting = runQueue.count(of: owner)
+        guard waiting >= queueLimit else { return }
+        let retry = TaskEngineError.Code.quotaExceeded(retryAfterSeconds: quotaRetryAfterSeconds)
+        if !mayRun, let cap = limits.concurrentTasks {
+            throw TaskEngineError(
+                retry,
+                "Concurrent task limit reached: this owner already runs \(running) tasks, the limit (concurrentTasks)"
+                    + " is \(cap), and \(waiting) more are waiting, the limit (queuedTasks) is \(queueLimit);"
+                    + " wait for one to finish")
+        }
+        throw TaskEngineError(
+            retry,
+            "Queued task limit reached: this owner already has \(waiting) tasks waiting for a worker, the limit"
+                + " (queuedTasks) is \(queueLimit); wait for one to start")
     }
 
     /// The ttl a task gets when `requested` was asked for.

@@ -32,10 +32,14 @@ public actor TaskEngine {
     /// Tasks this engine is working on (see ``ActiveTask``).
     var active: [TaskID: ActiveTask] = [:]
     var runQueue = TaskRunQueue()
-    /// Attempts executing, including cancelled ones that have not returned yet.
+    /// Attempts executing, including cancelled ones that have not returned yet; the worker slots taken.
     var running = 0
     /// Non-terminal tasks per ``TaskOwner/quotaKey``.
     var activePerOwner: [String: Int] = [:]
+    /// Attempts executing per ``TaskOwner/quotaKey`` (as ``running`` counts them).
+    var runningPerOwner: [String: Int] = [:]
+    /// The latest limits each owner with active tasks or running attempts submitted with.
+    var ownerLimits: [String: OwnerLimits] = [:]
     /// Tasks per status, as this engine has seen them (seeded from the store by `start()`).
     var countsByStatus: [TaskStatus: Int] = [:]
     /// Tasks being deleted right now, so that two deletions never race.

@@ -13,11 +13,15 @@ public struct TaskSubmission: Sendable {
     public var priority: Int
     /// Opaque request metadata kept with the task for the runner (e.g. `_meta.progressToken`).
     public var requestMeta: JSONValue?
+    /// The owner's own limits; `nil` → ``TaskEngineConfiguration/defaultOwnerLimits``. The latest submission's
+    /// limits apply to all of the owner's tasks.
+    public var limits: OwnerLimits?
 
     public init(
         kind: TaskKind, target: String, arguments: JSONValue, owner: TaskOwner, requestedTTLMs: Int64? = nil,
-        pollIntervalMs: Int64? = nil, priority: Int = 0, requestMeta: JSONValue? = nil
+        pollIntervalMs: Int64? = nil, priority: Int = 0, requestMeta: JSONValue? = nil, limits: OwnerLimits? = nil
     ) {
+        self.limits = limits
         self.kind = kind
         self.target = target
         self.arguments = arguments
@@ -26,6 +30,21 @@ public struct TaskSubmission: Sendable {
         self.pollIntervalMs = pollIntervalMs
         self.priority = priority
         self.requestMeta = requestMeta
+    }
+}
+
+/// Limits on one owner's (one ``TaskOwner/quotaKey``'s) tasks, beside the engine-wide ones.
+public struct OwnerLimits: Sendable, Hashable {
+    /// Tasks of the owner running at once; its further tasks wait in the queue. `nil`: only the engine-wide
+    /// `maxConcurrentTasks` applies.
+    public var concurrentTasks: Int?
+    /// Tasks of the owner waiting in the queue; a submission that would have to wait beyond it is refused with
+    /// `.quotaExceeded`. `nil`: only `maxActiveTasksPerOwner` applies.
+    public var queuedTasks: Int?
+
+    public init(concurrentTasks: Int? = nil, queuedTasks: Int? = nil) {
+        self.concurrentTasks = concurrentTasks
+        self.queuedTasks = queuedTasks
     }
 }
 
@@ -185,8 +204,10 @@ public struct TaskEngineError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// Engine limits and defaults.
 public struct TaskEngineConfiguration: Sendable {
-    /// Tasks running at once; the rest wait in a queue (priority, then FIFO). Default 256.
+    /// Tasks running at once; the rest wait in a queue (priority, then round-robin across owners). Default 256.
     public var maxConcurrentTasks: Int = 256
+    /// Limits of owners whose submissions bring none. Default: none beyond the engine-wide ones.
+    public var defaultOwnerLimits = OwnerLimits()
     /// Tasks one principal (or, unauthenticated, one session) may have running or queued. Default 1,000.
     public var maxActiveTasksPerOwner: Int = 1000
     /// TTL when the client asks for none (ms). Default 1 hour.

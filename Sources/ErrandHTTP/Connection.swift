@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 
 #if canImport(Glibc)
@@ -7,8 +6,8 @@ import Logging
     import Darwin
 #endif
 
-/// One accepted socket: readiness sources, a write buffer and a close sequence, on its event loop's
-/// serial queue. Speaks no protocol itself; bytes go to its ``ConnectionHandler``.
+/// One accepted socket on an ``EventLoop``: its readiness interest, a write buffer and a close sequence.
+/// Speaks no protocol itself; bytes go to its ``ConnectionHandler``.
 ///
 /// Close sequence: ``close(lingering:)`` flushes what is queued, then closes; when lingering it first
 /// half-closes (`shutdown(SHUT_WR)`) and reads and discards until the peer closes or ``lingerTimeout``
@@ -20,7 +19,7 @@ import Logging
 /// buffered for without bound). A single write to a writable socket may exceed the limit: a large sized
 /// response to a client that reads is not a slow reader.
 ///
-/// Confined to its loop's queue (hence `@unchecked Sendable`); only ``execute(_:)`` may be called elsewhere.
+/// Confined to its loop's thread (hence `@unchecked Sendable`); only ``execute(_:)`` may be called elsewhere.
 final class Connection: ConnectionOutput, @unchecked Sendable {
     /// How long a closing connection waits for the peer to read the last response and close.
     static let lingerTimeout = Duration.seconds(2)
@@ -36,19 +35,17 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     let fd: Int32
     let remoteAddress: String
-    private unowned let loop: EventLoop
+    private let loop: EventLoop
     private let maxPendingWriteBytes: Int
-    private let idleTimeout: UInt64
+    private let closeTimeout: UInt64
     private let logger: Logger
     private(set) var handler: (any ConnectionHandler)!
     private var state = State.open
-    private let readSource: any DispatchSourceRead
-    private var readRunning = false
     private var readWanted = true
     private var sawEndOfInput = false
-    private var writeSource: (any DispatchSourceWrite)?
-    private var writeRunning = false
-    private var liveSources = 1
+    private var writeBlocked = false
+    /// What the selector watches for now.
+    private var watching = (read: true, write: false)
     private var pending: [UInt8] = []
     private var pendingOffset = 0
 
@@ -57,29 +54,21 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         self.loop = loop
         self.remoteAddress = Socket.peerName(fd)
         self.maxPendingWriteBytes = configuration.maxPendingWriteBytes
-        self.idleTimeout = configuration.idleTimeout.nanoseconds
+        self.closeTimeout = max(configuration.idleTimeout.nanoseconds, Self.lingerTimeout.nanoseconds)
         self.logger = logger
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
     }
 
-    /// Installs the handler and starts reading. Call once, on the loop's queue.
+    /// Installs the handler. The loop has registered the socket for reading.
     func start(handler: any ConnectionHandler) {
         self.handler = handler
-        readSource.setEventHandler { [unowned self] in self.readable() }
-        readSource.setCancelHandler { [self] in self.sourceCancelled() }
-        updateReadSource()
     }
 
     var pendingWriteBytes: Int { pending.count - pendingOffset }
 
-    var isOpen: Bool {
-        if case .open = state { return true }
-        return false
-    }
-
     // MARK: reading
 
-    private func readable() {
+    /// The selector reported input (or a hang-up).
+    func readable() {
         let buffer = loop.readBuffer
         let result: IOResult<Int>
         do {
@@ -92,7 +81,7 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         guard case .processed(let count) = result else { return }
         if count == 0 {
             sawEndOfInput = true
-            updateReadSource()
+            updateInterest()
             switch state {
             case .open: handler.inputClosed()
             case .lingering: teardown()
@@ -107,22 +96,24 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     func setReadingEnabled(_ enabled: Bool) {
         readWanted = enabled
-        updateReadSource()
+        updateInterest()
     }
 
-    private func updateReadSource() {
-        let wanted: Bool
+    private func updateInterest() {
+        let read: Bool
         switch state {
-        case .open, .closing: wanted = readWanted && !sawEndOfInput
-        case .lingering: wanted = !sawEndOfInput
+        case .open, .closing: read = readWanted && !sawEndOfInput
+        case .lingering: read = !sawEndOfInput
         case .closed: return
         }
-        if wanted, !readRunning {
-            readRunning = true
-            readSource.resume()
-        } else if !wanted, readRunning {
-            readRunning = false
-            readSource.suspend()
+        guard read != watching.read || writeBlocked != watching.write else { return }
+        watching = (read, writeBlocked)
+        do {
+            try loop.selector.reregister(fd, read: read, write: writeBlocked)
+        } catch {
+            logger.debug(
+                "Could not change socket interest", metadata: ["peer": "\(remoteAddress)", "error": "\(error)"])
+            abort()
         }
     }
 
@@ -130,7 +121,7 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     func write(_ bytes: [UInt8]) {
         guard case .open = state, !bytes.isEmpty else { return }
-        if writeRunning, pendingWriteBytes + bytes.count > maxPendingWriteBytes {
+        if writeBlocked, pendingWriteBytes + bytes.count > maxPendingWriteBytes {
             logger.notice(
                 "Disconnecting a client that does not read its responses",
                 metadata: ["peer": "\(remoteAddress)", "pendingBytes": "\(pendingWriteBytes + bytes.count)"])
@@ -151,10 +142,17 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
 
     func flush() {
         switch state {
-        case .open, .closing: break
+        case .open, .closing: if !writeBlocked { flushNow() }
         case .lingering, .closed: return
         }
-        if !writeRunning { flushNow() }
+    }
+
+    /// The selector reported the socket writable.
+    func writable() {
+        switch state {
+        case .open, .closing: flushNow()
+        case .lingering, .closed: return
+        }
     }
 
     private func flushNow() {
@@ -175,7 +173,10 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
             }
             switch result {
             case .wouldBlock:
-                startWriteSource()
+                if !writeBlocked {
+                    writeBlocked = true
+                    updateInterest()
+                }
                 return
             case .processed(let written):
                 pendingOffset += written
@@ -183,37 +184,27 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         }
         pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
         pendingOffset = 0
-        stopWriteSource()
-        if case .closing(_, let lingering) = state {
+        let wasBlocked = writeBlocked
+        if writeBlocked {
+            writeBlocked = false
+            updateInterest()
+        }
+        switch state {
+        case .closing(_, let lingering):
             if lingering { beginLinger() } else { teardown() }
+        case .open:
+            if wasBlocked { handler.outputDrained() }
+        case .lingering, .closed:
+            break
         }
-    }
-
-    private func startWriteSource() {
-        guard !writeRunning else { return }
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in self.flushNow() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-        }
-        writeRunning = true
-        writeSource?.resume()
-    }
-
-    private func stopWriteSource() {
-        guard writeRunning else { return }
-        writeRunning = false
-        writeSource?.suspend()
     }
 
     // MARK: closing
 
     func close(lingering: Bool) {
         guard case .open = state else { return }
-        state = .closing(deadline: loop.now() &+ max(idleTimeout, Self.lingerTimeout.nanoseconds), lingering: lingering)
-        if !writeRunning { flushNow() }
+        state = .closing(deadline: loop.now() &+ closeTimeout, lingering: lingering)
+        if !writeBlocked { flushNow() }
     }
 
     private func beginLinger() {
@@ -222,7 +213,7 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         if sawEndOfInput {
             teardown()
         } else {
-            updateReadSource()
+            updateInterest()
         }
     }
 
@@ -230,11 +221,11 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         switch state {
         case .closed: return
         case .open, .closing, .lingering:
-            // Tear down on the next turn so a handler calling this never re-enters itself.
+            // Tear down later in this loop iteration, so a handler calling this never re-enters itself.
             pending = []
             pendingOffset = 0
             state = .lingering(deadline: 0)
-            loop.queue.async { [self] in teardown() }
+            loop.execute { [self] in teardown() }
         }
     }
 
@@ -254,32 +245,24 @@ final class Connection: ConnectionOutput, @unchecked Sendable {
         if case .open = state { handler.beginGracefulShutdown() }
     }
 
+    /// Closes now, on the loop's thread, without waiting for a later turn (the loop is stopping).
+    func closeImmediately() {
+        teardown()
+    }
+
     private func teardown() {
         if case .closed = state { return }
         state = .closed
         pending = []
+        loop.deregister(self)
         handler.connectionClosed()
-        if !readRunning { readSource.resume() }
-        readSource.cancel()
-        if let writeSource {
-            if !writeRunning { writeSource.resume() }
-            writeSource.cancel()
-        }
-    }
-
-    /// The descriptor is closed only after every source watching it is cancelled.
-    private func sourceCancelled() {
-        liveSources -= 1
-        guard liveSources == 0 else { return }
-        Socket.close(fd)
-        handler = nil
-        loop.connectionClosed(self)
+        handler = nil  // the handler holds its output strongly: break the cycle
     }
 
     // MARK: ConnectionOutput
 
     func execute(_ work: @escaping @Sendable () -> Void) {
-        loop.queue.async(execute: work)
+        loop.execute(work)
     }
 
     func replaceHandler(with handler: any ConnectionHandler, replaying bytes: [UInt8]) {

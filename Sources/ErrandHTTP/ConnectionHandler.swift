@@ -1,5 +1,5 @@
-/// The byte-level protocol spoken on one connection: HTTP/1.1 today (``HTTP1ConnectionHandler``), HTTP/2
-/// later, on the same socket layer.
+/// The byte-level protocol spoken on one connection: HTTP/1.1 (``HTTP1ConnectionHandler``) or HTTP/2
+/// (``HTTP2ConnectionHandler``), on the same socket layer.
 ///
 /// A ``Connection`` owns the socket, its readiness sources, its write buffer and its timers; it hands
 /// every byte it reads to its handler and knows nothing about HTTP. The handler parses, calls the
@@ -26,8 +26,16 @@ protocol ConnectionHandler: AnyObject, Sendable {
     /// close.
     func beginGracefulShutdown()
     /// The connection is gone, closed by either side or aborted. Release streams and in-flight work.
-    /// Called exactly once, and last.
+    /// Called exactly once, and last; the connection then drops its reference to the handler, so a
+    /// handler may hold its ``ConnectionOutput`` strongly.
     func connectionClosed()
+    /// Every byte queued behind a full socket has now been sent (``ConnectionOutput/pendingWriteBytes`` is
+    /// back to zero). A handler that paused its output to bound the queue resumes here. Default: nothing.
+    func outputDrained()
+}
+
+extension ConnectionHandler {
+    func outputDrained() {}
 }
 
 /// What a ``ConnectionHandler`` writes to and controls its connection with. Implemented by
@@ -35,6 +43,8 @@ protocol ConnectionHandler: AnyObject, Sendable {
 protocol ConnectionOutput: AnyObject, Sendable {
     /// `host:port` of the peer, for logs and ``HTTPRequest/remoteAddress``.
     var remoteAddress: String { get }
+    /// Bytes queued that the socket has not taken yet.
+    var pendingWriteBytes: Int { get }
     /// Queues bytes; nothing is sent before ``flush()``.
     func write(_ bytes: [UInt8])
     /// Sends what is queued as far as the socket takes it; the rest goes when the socket is writable.

@@ -34,7 +34,7 @@ extension HTTP1ConnectionHandler {
             status: status, headers: headers, framing: chunked ? .chunked : .closeDelimited,
             persistence: closeAfter ? .close : .keepAliveDefault, date: date(), into: &out)
         if slot.isHEAD {
-            if chunked { out.append(contentsOf: HTTPResponseEncoder.lastChunk) }
+            // A response to HEAD ends with its head: no body, not even the empty chunked one.
             output.write(out)
             stream.cancel()
             if closeAfter { closeConnection() }

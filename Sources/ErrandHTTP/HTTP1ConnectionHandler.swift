@@ -29,13 +29,15 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
     let logger: Logger
-    unowned let output: any ConnectionOutput
+    /// Strong: the connection lets go of its handler once closed, which ends the cycle.
+    let output: any ConnectionOutput
     /// Monotonic nanoseconds.
     let clock: () -> UInt64
     /// The `Date` header value for now.
     let date: () -> [UInt8]
-    /// Builds the HTTP/2 handler when a connection opens with the HTTP/2 preface; `nil` answers 505.
-    var http2Handler: ((any ConnectionOutput) -> any ConnectionHandler)?
+    /// Builds the HTTP/2 handler when a connection opens with the HTTP/2 preface or asks for
+    /// `Upgrade: h2c`; `nil` answers the preface with 505 and ignores the upgrade.
+    var http2Handler: ((any ConnectionOutput) -> HTTP2ConnectionHandler?)?
 
     var parser: HTTPRequestParser
     var slots: [Slot] = []
@@ -50,6 +52,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// A `100 Continue` is owed once the responses ahead of its request are written.
     var continuePending = false
     var readingEnabled = true
+    /// A request was refused: the client may still be sending it, so the close lingers.
+    var refusedRequest = false
     var requestsSeen = 0
     var headStartedAt: UInt64?
     var lastReadAt: UInt64
@@ -107,12 +111,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             case .request(let head, let body):
                 headStartedAt = nil
                 requestsSeen += 1
+                if upgradeToHTTP2(head, body: body) { return }
                 dispatch(head, body: body)
             case .http2Preface:
-                if requestsSeen == 0, let http2Handler {
+                if requestsSeen == 0, let handler = http2Handler?(output) {
                     let bytes = parser.takeUnparsedBytes()
                     stopParsing = true
-                    output.replaceHandler(with: http2Handler(output), replaying: bytes)
+                    handler.start()
+                    output.replaceHandler(with: handler, replaying: bytes)
                     return
                 }
                 fail(HTTPParseError(status: 505, reason: "HTTP/2 is not supported on this connection"))
@@ -183,6 +189,7 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
             "Rejecting request",
             metadata: ["status": "\(error.status)", "reason": "\(error.reason)", "peer": "\(output.remoteAddress)"])
         stopParsing = true
+        refusedRequest = true
         let slot = Slot(
             sequence: nextSequence, isHEAD: false, isHTTP10: false, keepAlive: false, response: error.response)
         nextSequence += 1
@@ -216,14 +223,14 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
         closeConnection()
     }
 
-    /// Closes after what is written; lingers when the client may still be sending (after a parse error,
-    /// or with unread pipelined bytes), so that it reads the response rather than a reset.
+    /// Closes after what is written; lingers when the client may still be sending (after a refused
+    /// request, or with unread pipelined bytes), so that it reads the response rather than a reset.
     func closeConnection() {
         stopParsing = true
         closing = true
         for slot in slots { slot.task?.cancel() }
         slots.removeAll()
-        output.close(lingering: parser.phase == .stopped || parser.unparsedByteCount > 0)
+        output.close(lingering: refusedRequest || parser.unparsedByteCount > 0)
     }
 
     private func write(_ response: HTTPResponse, for slot: Slot) {
@@ -252,89 +259,5 @@ final class HTTP1ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     private static func asksToClose(_ headers: HTTPHeaders) -> Bool {
         guard let value = headers["Connection"] else { return false }
         return value.split(separator: ",").contains { $0.trimmingOWS().equalsIgnoringASCIICase("close") }
-    }
-
-    // MARK: timers and lifecycle
-
-    var nextDeadline: UInt64? {
-        guard !closed, !closing else { return nil }
-        var deadline = eventStream?.nextKeepAlive ?? UInt64.max
-        if readingEnabled, !stopParsing {
-            switch parser.phase {
-            case .head:
-                if let headStartedAt {
-                    deadline = min(deadline, headStartedAt &+ configuration.headerReadTimeout.nanoseconds)
-                }
-            case .body:
-                deadline = min(deadline, lastReadAt &+ configuration.bodyReadTimeout.nanoseconds)
-            case .idle:
-                if slots.isEmpty, eventStream == nil {
-                    deadline = min(deadline, idleSince &+ configuration.idleTimeout.nanoseconds)
-                }
-            case .stopped:
-                break
-            }
-        }
-        return deadline == UInt64.max ? nil : deadline
-    }
-
-    func timerFired() {
-        guard !closed, !closing else { return }
-        let now = clock()
-        if let eventStream, now >= eventStream.nextKeepAlive {
-            sendKeepAlive(eventStream, now: now)
-        }
-        if readingEnabled, !stopParsing {
-            switch parser.phase {
-            case .head:
-                if let headStartedAt, now >= headStartedAt &+ configuration.headerReadTimeout.nanoseconds {
-                    fail(.headerTimeout)
-                }
-            case .body:
-                if now >= lastReadAt &+ configuration.bodyReadTimeout.nanoseconds { fail(.bodyTimeout) }
-            case .idle:
-                if slots.isEmpty, eventStream == nil, now >= idleSince &+ configuration.idleTimeout.nanoseconds {
-                    logger.trace("Closing idle connection", metadata: ["peer": "\(output.remoteAddress)"])
-                    closeConnection()
-                }
-            case .stopped:
-                break
-            }
-        }
-        output.flush()
-    }
-
-    func beginGracefulShutdown() {
-        guard !closed, !shuttingDown else { return }
-        shuttingDown = true
-        stopParsing = true
-        if let eventStream {
-            eventStream.stream.cancel()
-        } else {
-            closeIfDone()
-        }
-    }
-
-    func connectionClosed() {
-        guard !closed else { return }
-        closed = true
-        closing = true
-        if let eventStream {
-            self.eventStream = nil
-            eventStream.stream.setWakeHandler(nil)
-            eventStream.stream.cancel()
-        }
-        for slot in slots { slot.task?.cancel() }
-        slots.removeAll()
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to `UInt64`.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? UInt64.max : whole &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

@@ -69,7 +69,7 @@ struct HTTPRequestParser: Sendable {
         case stopped
     }
 
-    private enum State {
+    enum State {
         case head
         case body(remaining: Int)
         case chunkSize
@@ -80,31 +80,33 @@ struct HTTPRequestParser: Sendable {
     }
 
     let limits: Limits
-    private var state = State.head
-    private var buffer: [UInt8] = []
+    // The state below is internal only so that the parser's extensions in other files (+Head, +Body)
+    // can reach it; nothing outside the parser touches it.
+    var state = State.head
+    var buffer: [UInt8] = []
     /// Start of the bytes not yet consumed.
-    private var readIndex = 0
+    var readIndex = 0
     /// Where the search for the next `LF` resumes; never moves backwards within a line.
-    private var scanIndex = 0
+    var scanIndex = 0
 
     // The head being assembled.
-    private var sawRequestLine = false
-    private var method = ""
-    private var target = ""
-    private var version = ""
-    private var fields: [(name: String, value: String)] = []
-    private var headBytes = 0
-    private var fieldCount = 0
+    var sawRequestLine = false
+    var method = ""
+    var target = ""
+    var version = ""
+    var fields: [(name: String, value: String)] = []
+    var headBytes = 0
+    var fieldCount = 0
 
     // The body being assembled.
-    private var pendingHead: HTTPRequestHead?
-    private var body: [UInt8] = []
+    var pendingHead: HTTPRequestHead?
+    var body: [UInt8] = []
 
     /// Bytes the line search has examined, over the parser's life: at most the bytes appended, which is
     /// what makes the parser linear. Exposed for tests.
-    private(set) var bytesScanned = 0
+    var bytesScanned = 0
     /// Bytes appended over the parser's life (ignored input after an error is not counted).
-    private(set) var bytesAppended = 0
+    var bytesAppended = 0
 
     init(limits: Limits = Limits()) {
         self.limits = limits
@@ -188,7 +190,7 @@ struct HTTPRequestParser: Sendable {
     // MARK: lines
 
     /// A complete line: `start..<end` without its `CRLF`/`LF`; the line ended at `next`.
-    private struct Line {
+    struct Line {
         var start: Int
         var end: Int
         var next: Int
@@ -198,7 +200,7 @@ struct HTTPRequestParser: Sendable {
     /// The next complete line from `readIndex`, searching only bytes not searched before, and no further
     /// than a line of `maxLength` (plus `CRLF`) could reach: a single huge read costs at most one line's
     /// worth of scanning before the limit check refuses it.
-    private mutating func nextLine(maxLength: Int) -> Line? {
+    mutating func nextLine(maxLength: Int) -> Line? {
         let window = readIndex + min(maxLength, Int.max - readIndex - 2) + 2
         let end = min(buffer.count, window)
         guard scanIndex < end else { return nil }
@@ -220,12 +222,12 @@ struct HTTPRequestParser: Sendable {
         return Line(start: readIndex, end: contentEnd, next: lf + 1)
     }
 
-    private mutating func consume(_ line: Line) {
+    mutating func consume(_ line: Line) {
         readIndex = line.next
         scanIndex = line.next
     }
 
-    private mutating func fail(_ error: HTTPParseError) -> Event {
+    mutating func fail(_ error: HTTPParseError) -> Event {
         state = .stopped
         buffer.removeAll()
         readIndex = 0
@@ -235,341 +237,10 @@ struct HTTPRequestParser: Sendable {
         return .error(error)
     }
 
-    // MARK: head
-
-    private mutating func parseHeadLine() -> Event? {
-        let maxLength = sawRequestLine ? limits.maxHeaderFieldLength : limits.maxRequestLineLength
-        let lineError: HTTPParseError = sawRequestLine ? .headerFieldTooLong : .requestLineTooLong
-        guard let line = nextLine(maxLength: min(maxLength, limits.maxHeaderBytes)) else {
-            // Incomplete line: refuse as soon as what we hold is already over a limit (+1 for a CR).
-            if let error = incompleteLineError(lineLimit: maxLength, lineError: lineError) { return fail(error) }
-            return .needMoreData
-        }
-        let before = headBytes
-        headBytes += line.next - line.start
-        consume(line)
-        if !sawRequestLine {
-            let over = limitError(
-                lineOver: line.length > maxLength, lineLimit: maxLength, lineError: lineError,
-                headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
-            if let over { return fail(over) }
-            if line.length == 0 { return nil }  // empty lines before the request line are skipped
-            return parseRequestLine(line)
-        }
-        if line.length == 0 { return finishHead() }
-        let over = limitError(
-            lineOver: line.length > maxLength, lineLimit: maxLength, lineError: lineError,
-            headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
-        if let over { return fail(over) }
-        fieldCount += 1
-        if fieldCount > limits.maxHeaderCount { return fail(.tooManyHeaders) }
-        switch validateFieldLine(line) {
-        case .failure(let error):
-            return fail(error)
-        case .success(let (nameEnd, valueStart, valueEnd)):
-            let name = string(line.start, nameEnd)
-            let value = string(valueStart, valueEnd)
-            fields.append((name: name, value: value))
-            return nil
-        }
-    }
-
-    /// The limit an incomplete head or trailer line has already broken, if any. A lone CR is not counted toward
-    /// the header bytes: it may start the empty line that ends the section, which complete lines do not count
-    /// either.
-    private func incompleteLineError(lineLimit: Int, lineError: HTTPParseError) -> HTTPParseError? {
-        let pending = buffer.count - readIndex
-        let counted = pending == 1 && buffer[readIndex] == HTTPGrammar.cr ? 0 : pending
-        return limitError(
-            lineOver: pending > lineLimit + 1, lineLimit: lineLimit, lineError: lineError,
-            headOver: headBytes + counted > limits.maxHeaderBytes, headBefore: headBytes)
-    }
-
-    /// The error for a line over its own limit, over the header-byte limit, or both. When both, the one a reader
-    /// fed a byte at a time meets first — the line limit at its `lineLimit + 2`th byte, the header limit at its
-    /// `maxHeaderBytes - headBefore + 1`th, the line limit on a tie — so the answer never depends on how the
-    /// input was split into reads.
-    private func limitError(
-        lineOver: Bool, lineLimit: Int, lineError: HTTPParseError, headOver: Bool, headBefore: Int
-    ) -> HTTPParseError? {
-        switch (lineOver, headOver) {
-        case (false, false): return nil
-        case (true, false): return lineError
-        case (false, true): return .headerTooLarge
-        case (true, true): return lineLimit + 2 <= limits.maxHeaderBytes - headBefore + 1 ? lineError : .headerTooLarge
-        }
-    }
-
-    private func string(_ start: Int, _ end: Int) -> String {
-        buffer.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
-        }
-    }
-
-    private mutating func parseRequestLine(_ line: Line) -> Event? {
-        enum Outcome {
-            case parsed(methodEnd: Int, targetStart: Int, targetEnd: Int, minor: UInt8)
-            case http2Preface
-            case failure(HTTPParseError)
-        }
-        let outcome: Outcome = buffer.withUnsafeBufferPointer { bytes in
-            var index = line.start
-            while index < line.end, HTTPGrammar.isToken(bytes[index]) { index += 1 }
-            let methodEnd = index
-            guard index < line.end, bytes[index] == HTTPGrammar.space, methodEnd > line.start else {
-                return .failure(Self.lineError(bytes, index, line, "invalid method"))
-            }
-            index += 1
-            let targetStart = index
-            while index < line.end, HTTPGrammar.isTargetByte(bytes[index]) { index += 1 }
-            let targetEnd = index
-            guard index < line.end, bytes[index] == HTTPGrammar.space, targetEnd > targetStart else {
-                return .failure(Self.lineError(bytes, index, line, "invalid request target"))
-            }
-            index += 1
-            // HTTP-version = "HTTP/" DIGIT "." DIGIT, and nothing after it.
-            let version = UnsafeBufferPointer(rebasing: bytes[index..<line.end])
-            guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[5]),
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[7])
-            else {
-                let bareCR = version.contains(HTTPGrammar.cr)
-                return .failure(.badRequest(bareCR ? "bare CR in request line" : "malformed HTTP version"))
-            }
-            let major = version[5] - UInt8(ascii: "0")
-            let minor = version[7] - UInt8(ascii: "0")
-            if major == 1, minor <= 1 {
-                return .parsed(methodEnd: methodEnd, targetStart: targetStart, targetEnd: targetEnd, minor: minor)
-            }
-            let isPreface =
-                major == 2 && minor == 0 && methodEnd - line.start == 3 && bytes[line.start] == UInt8(ascii: "P")
-                && bytes[line.start + 1] == UInt8(ascii: "R") && bytes[line.start + 2] == UInt8(ascii: "I")
-                && targetEnd - targetStart == 1 && bytes[targetStart] == UInt8(ascii: "*")
-            return isPreface ? .http2Preface : .failure(.unsupportedVersion)
-        }
-        switch outcome {
-        case .http2Preface:
-            // Leave the preface in the buffer for the HTTP/2 handler.
-            readIndex = line.start
-            scanIndex = line.start
-            state = .stopped
-            return .http2Preface
-        case .failure(let error):
-            return fail(error)
-        case .parsed(let methodEnd, let targetStart, let targetEnd, let minor):
-            method = Self.knownMethod(buffer, line.start, methodEnd) ?? string(line.start, methodEnd)
-            target = string(targetStart, targetEnd)
-            version = minor == 1 ? "HTTP/1.1" : "HTTP/1.0"
-            sawRequestLine = true
-            return nil
-        }
-    }
-
-    /// The error for an unexpected byte at `index` of the request line.
-    private static func lineError(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ line: Line, _ what: String
-    ) -> HTTPParseError {
-        if index < line.end, bytes[index] == HTTPGrammar.cr { return .badRequest("bare CR in request line") }
-        return .badRequest("\(what) in request line")
-    }
-
-    /// Shares the storage of the common methods instead of building a new string per request.
-    private static func knownMethod(_ buffer: [UInt8], _ start: Int, _ end: Int) -> String? {
-        switch end - start {
-        case 3:
-            if buffer[start] == UInt8(ascii: "G"), buffer[start + 1] == UInt8(ascii: "E"),
-                buffer[start + 2] == UInt8(ascii: "T")
-            {
-                return "GET"
-            }
-        case 4:
-            if buffer[start] == UInt8(ascii: "P"), buffer[start + 1] == UInt8(ascii: "O"),
-                buffer[start + 2] == UInt8(ascii: "S"), buffer[start + 3] == UInt8(ascii: "T")
-            {
-                return "POST"
-            }
-            if buffer[start] == UInt8(ascii: "H"), buffer[start + 1] == UInt8(ascii: "E"),
-                buffer[start + 2] == UInt8(ascii: "A"), buffer[start + 3] == UInt8(ascii: "D")
-            {
-                return "HEAD"
-            }
-        default: break
-        }
-        return nil
-    }
-
-    /// Checks a field line: `name ":" OWS value OWS`. Returns where the name ends and the value lies.
-    private func validateFieldLine(_ line: Line) -> Result<(Int, Int, Int), HTTPParseError> {
-        buffer.withUnsafeBufferPointer { bytes in
-            let first = bytes[line.start]
-            if first == HTTPGrammar.space || first == HTTPGrammar.tab {
-                return .failure(.badRequest("obsolete line folding in header"))
-            }
-            var index = line.start
-            while index < line.end, HTTPGrammar.isToken(bytes[index]) { index += 1 }
-            guard index < line.end, bytes[index] == HTTPGrammar.colon else {
-                if index == line.end { return .failure(.badRequest("header field without a colon")) }
-                switch bytes[index] {
-                case HTTPGrammar.space, HTTPGrammar.tab:
-                    return .failure(.badRequest("whitespace between header field name and colon"))
-                case HTTPGrammar.cr:
-                    return .failure(.badRequest("bare CR in header"))
-                default:
-                    return .failure(.badRequest("invalid character in header field name"))
-                }
-            }
-            let nameEnd = index
-            if nameEnd == line.start { return .failure(.badRequest("empty header field name")) }
-            index += 1
-            while index < line.end, bytes[index] == HTTPGrammar.space || bytes[index] == HTTPGrammar.tab {
-                index += 1
-            }
-            let valueStart = index
-            var valueEnd = line.end
-            while valueEnd > valueStart,
-                bytes[valueEnd - 1] == HTTPGrammar.space || bytes[valueEnd - 1] == HTTPGrammar.tab
-            {
-                valueEnd -= 1
-            }
-            for position in valueStart..<valueEnd where !HTTPGrammar.isFieldValueByte(bytes[position]) {
-                if bytes[position] == HTTPGrammar.cr { return .failure(.badRequest("bare CR in header")) }
-                return .failure(.badRequest("control character in header field value"))
-            }
-            return .success((nameEnd, valueStart, valueEnd))
-        }
-    }
-
-    private mutating func finishHead() -> Event? {
-        let headers = HTTPHeaders(parsedFields: fields)
-        let method = self.method
-        let target = self.target
-        let version = self.version
-        sawRequestLine = false
-        fields.removeAll(keepingCapacity: true)
-        headBytes = 0
-        fieldCount = 0
-        let framing: HTTPRequestHead.Framing
-        var keepAlive: Bool
-        var expectsContinue = false
-        switch HTTPRequestFraming.analyse(headers, version: version, maxBodyBytes: limits.maxBodyBytes) {
-        case .failure(let error):
-            return fail(error)
-        case .success(let analysis):
-            framing = analysis.framing
-            keepAlive = analysis.keepAlive
-            expectsContinue = analysis.expectsContinue && framing != .none
-        }
-        let head = HTTPRequestHead(
-            method: method, target: target, version: version, headers: headers, framing: framing,
-            keepAlive: keepAlive, expectsContinue: expectsContinue)
-        switch framing {
-        case .none:
-            return .request(head, body: [])
-        case .length(let length):
-            body.reserveCapacity(length)
-            state = .body(remaining: length)
-        case .chunked:
-            state = .chunkSize
-        }
-        pendingHead = head
-        return expectsContinue ? .expectContinue(head) : nil
-    }
-
-    private mutating func completeRequest() -> Event {
-        let head = pendingHead!
-        pendingHead = nil
-        let complete = body
-        body = []
-        state = .head
-        headBytes = 0
-        fieldCount = 0
-        return .request(head, body: complete)
-    }
-
-    // MARK: body
-
-    /// Moves up to `count` buffered bytes into the body; returns how many.
-    private mutating func takeBody(upTo count: Int) -> Int {
-        let taken = min(count, buffer.count - readIndex)
-        if taken > 0 {
-            body.append(contentsOf: buffer[readIndex..<(readIndex + taken)])
-            readIndex += taken
-            scanIndex = readIndex
-        }
-        return taken
-    }
-
-    private mutating func parseChunkSizeLine() -> Event? {
-        guard let line = nextLine(maxLength: limits.maxChunkLineLength) else {
-            // +1 for a CR whose LF has not arrived yet, as for head lines.
-            if buffer.count - readIndex > limits.maxChunkLineLength + 1 {
-                return fail(.badRequest("chunk size line too long"))
-            }
-            return .needMoreData
-        }
-        if line.length > limits.maxChunkLineLength { return fail(.badRequest("chunk size line too long")) }
-        consume(line)
-        let parsed: Result<Int, HTTPParseError> = buffer.withUnsafeBufferPointer { bytes in
-            var index = line.start
-            var size = 0
-            while index < line.end, let digit = HTTPGrammar.hexValue(bytes[index]) {
-                guard size <= (Int.max - digit) >> 4 else { return .failure(.badRequest("chunk size overflows")) }
-                size = size << 4 | digit
-                index += 1
-            }
-            guard index > line.start else { return .failure(.badRequest("invalid chunk size")) }
-            // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): tolerated, not interpreted.
-            while index < line.end, bytes[index] == HTTPGrammar.space || bytes[index] == HTTPGrammar.tab { index += 1 }
-            guard index == line.end || bytes[index] == HTTPGrammar.semicolon else {
-                return .failure(.badRequest("invalid chunk size"))
-            }
-            for position in index..<line.end where !HTTPGrammar.isFieldValueByte(bytes[position]) {
-                return .failure(
-                    .badRequest(
-                        bytes[position] == HTTPGrammar.cr
-                            ? "bare CR in chunk extension" : "control character in chunk extension"))
-            }
-            return .success(size)
-        }
-        switch parsed {
-        case .failure(let error):
-            return fail(error)
-        case .success(0):
-            state = .trailers
-        case .success(let size):
-            guard size <= limits.maxBodyBytes - body.count else { return fail(.bodyTooLarge) }
-            state = .chunkData(remaining: size)
-        }
-        return nil
-    }
-
-    /// Reads one trailer line and discards it; the empty line ends the request.
-    private mutating func parseTrailerLine() -> Event? {
-        let fieldLimit = limits.maxHeaderFieldLength
-        guard let line = nextLine(maxLength: min(fieldLimit, limits.maxHeaderBytes)) else {
-            if let error = incompleteLineError(lineLimit: fieldLimit, lineError: .headerFieldTooLong) {
-                return fail(error)
-            }
-            return .needMoreData
-        }
-        consume(line)
-        if line.length == 0 { return completeRequest() }
-        let before = headBytes
-        headBytes += line.next - line.start
-        let over = limitError(
-            lineOver: line.length > fieldLimit, lineLimit: fieldLimit, lineError: .headerFieldTooLong,
-            headOver: headBytes > limits.maxHeaderBytes, headBefore: before)
-        if let over { return fail(over) }
-        fieldCount += 1
-        if fieldCount > limits.maxHeaderCount { return fail(.tooManyHeaders) }
-        if case .failure(let error) = validateFieldLine(line) { return fail(error) }
-        return nil
-    }
-
     // MARK: buffer
 
     /// Drops consumed bytes when that is cheap relative to what was consumed (amortised linear).
-    private mutating func compact() {
+    mutating func compact() {
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             readIndex = 0

@@ -100,8 +100,15 @@ enum HTTPResponseEncoder {
 
     /// Copies `text`, replacing CR, LF and NUL with a space so that a responder can never split a response.
     private static func appendSanitised(_ text: String, into out: inout [UInt8]) {
-        for byte in text.utf8 {
-            out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf || byte == 0 ? HTTPGrammar.space : byte)
+        var text = text
+        text.withUTF8 { bytes in
+            if !bytes.contains(where: { $0 == HTTPGrammar.cr || $0 == HTTPGrammar.lf || $0 == 0 }) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf || byte == 0 ? HTTPGrammar.space : byte)
+            }
         }
     }
 

@@ -8,10 +8,11 @@ import Synchronization
     import Darwin
 #endif
 
-/// An HTTP/1.1 server on POSIX sockets and Dispatch.
+/// An HTTP/1.1 and HTTP/2 (h2c) server on POSIX sockets and Dispatch.
 ///
-/// Connections are spread over one event loop (a serial queue) per CPU; each connection is non-blocking
-/// and driven by Dispatch read/write sources, so no thread ever blocks on a client. ``start()`` binds and
+/// Connections are spread over one event loop per CPU: a Dispatch thread that waits on epoll for its
+/// non-blocking sockets and reads, parses, answers and writes on the spot, so no thread ever blocks on a
+/// client and the fast path involves no thread hop. ``start()`` binds and
 /// starts accepting; ``shutdown(gracePeriod:)`` stops. A server runs once: it cannot be restarted.
 ///
 /// ```swift
@@ -23,7 +24,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     private enum State {
         case idle
-        case running(Listener)
+        case running(Listener, [EventLoop])
         case stopping
         case stopped
     }
@@ -31,7 +32,6 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
-    private let loops: [EventLoop]
     private let state = Mutex(State.idle)
     private let counter: ConnectionCounter
     private let nextLoop = Atomic<Int>(0)
@@ -46,19 +46,14 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
-        let counter = ConnectionCounter()
-        self.counter = counter
-        let cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let tick = Self.tickInterval(configuration)
-        self.loops = (0..<cpus).map { index in
-            EventLoop(label: "errand.http.loop\(index)", tickInterval: tick) {
-                counter.value.subtract(1, ordering: .relaxed)
-            }
-        }
+        self.counter = ConnectionCounter()
     }
 
     deinit {
-        for loop in loops { loop.stop() }
+        if case .running(let listener, let loops) = state.withLock({ $0 }) {
+            listener.stop()
+            for loop in loops { loop.stop() }
+        }
     }
 
     /// Connections open right now (accepted and not yet fully closed).
@@ -75,10 +70,23 @@ public final class HTTPServer: Sendable {
                 throw SocketError(errno: EALREADY, operation: "start an HTTP server that was already started")
             }
             Socket.ignoreSIGPIPE()
+            let counter = self.counter
+            let tick = Self.tickInterval(configuration)
+            let loopCount =
+                configuration.eventLoopCount > 0
+                ? configuration.eventLoopCount : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            let loops = try (0..<loopCount).map { (index) throws(SocketError) in
+                try EventLoop(label: "errand.http.loop\(index)", tickInterval: tick) {
+                    counter.value.subtract(1, ordering: .relaxed)
+                }
+            }
             let (fd, port) = try Socket.listen(
                 host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-            let listener = Listener(fd: fd, port: port, logger: logger) { [weak self] fd in self?.adopt(fd) }
-            state = .running(listener)
+            let listener = Listener(fd: fd, port: port, logger: logger) { [weak self] fd in
+                self?.adopt(fd, loops: loops)
+            }
+            state = .running(listener, loops)
+            for loop in loops { loop.start() }
             listener.start()
             logger.info(
                 "HTTP server listening",
@@ -91,11 +99,11 @@ public final class HTTPServer: Sendable {
     /// (their ``SSEStream/CloseReason`` is `cancelled`), closes idle connections, then closes whatever is
     /// left. Returns once every connection is closed. Calling it again, or before ``start()``, is harmless.
     public func shutdown(gracePeriod: Duration) async {
-        let listener: Listener? = state.withLock { state in
+        let running: (Listener, [EventLoop])? = state.withLock { state in
             switch state {
-            case .running(let listener):
+            case .running(let listener, let loops):
                 state = .stopping
-                return listener
+                return (listener, loops)
             case .idle:
                 state = .stopped
                 return nil
@@ -103,10 +111,10 @@ public final class HTTPServer: Sendable {
                 return nil
             }
         }
-        guard let listener else { return }
+        guard let (listener, loops) = running else { return }
         logger.info("HTTP server shutting down", metadata: ["connections": "\(connectionCount)"])
         listener.stop()
-        for loop in loops { loop.queue.async { loop.beginGracefulShutdown() } }
+        for loop in loops { loop.execute { loop.beginGracefulShutdown() } }
         let clock = ContinuousClock()
         let deadline = clock.now + gracePeriod
         while connectionCount > 0, clock.now < deadline {
@@ -114,7 +122,7 @@ public final class HTTPServer: Sendable {
         }
         if connectionCount > 0 {
             logger.notice("Grace period over, closing connections", metadata: ["connections": "\(connectionCount)"])
-            for loop in loops { loop.queue.async { loop.abortAll() } }
+            for loop in loops { loop.execute { loop.abortAll() } }
             let hardDeadline = clock.now + .seconds(2)
             while connectionCount > 0, clock.now < hardDeadline {
                 try? await Task.sleep(for: .milliseconds(5))
@@ -126,7 +134,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Takes an accepted socket: enforces `maxConnections`, sets `TCP_NODELAY`, hands it to a loop.
-    private func adopt(_ fd: Int32) {
+    private func adopt(_ fd: Int32, loops: [EventLoop]) {
         let open = counter.value.wrappingAdd(1, ordering: .relaxed).newValue
         guard open <= configuration.maxConnections else {
             counter.value.subtract(1, ordering: .relaxed)
@@ -144,11 +152,18 @@ public final class HTTPServer: Sendable {
         let configuration = configuration
         let responder = responder
         let logger = logger
-        loop.queue.async {
+        loop.execute {
             let connection = Connection(fd: fd, loop: loop, configuration: configuration, logger: logger)
             let handler = HTTP1ConnectionHandler(
                 configuration: configuration, responder: responder, logger: logger, output: connection,
                 clock: { loop.now() }, date: { loop.currentDate() })
+            if configuration.http2Enabled {
+                handler.http2Handler = { output in
+                    HTTP2ConnectionHandler(
+                        configuration: configuration, responder: responder, logger: logger, output: output,
+                        clock: { loop.now() }, date: { loop.currentDate() })
+                }
+            }
             loop.register(connection, handler: handler)
         }
     }

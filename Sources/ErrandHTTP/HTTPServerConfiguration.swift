@@ -20,9 +20,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Time allowed to receive a complete request head once its first byte arrived. Then → 408. Default 10 s.
     public var headerReadTimeout: Duration = .seconds(10)
-    /// Time allowed between body bytes. Then → 408. Default 30 s.
+    /// Time allowed between body bytes. Then → 408 (HTTP/2: streams still receiving their request are
+    /// reset with `CANCEL`). Default 30 s.
     public var bodyReadTimeout: Duration = .seconds(30)
-    /// An idle keep-alive connection is closed after this. Default 60 s.
+    /// An idle keep-alive connection is closed after this; an HTTP/2 connection is idle while it has no
+    /// open stream, and gets `GOAWAY NO_ERROR` first. Default 60 s.
     public var idleTimeout: Duration = .seconds(60)
     /// Interval of `: keep-alive` comments on open event streams. Default 15 s.
     public var sseKeepAliveInterval: Duration = .seconds(15)
@@ -30,6 +32,35 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxPendingWriteBytes: Int = 8 * 1024 * 1024
     /// Requests pipelined ahead of the one being answered before the server stops reading. Default 16.
     public var maxPipelinedRequests: Int = 16
+    /// Event loops (threads waiting on epoll, each owning a share of the connections). `0`, the default,
+    /// means one per online CPU.
+    public var eventLoopCount: Int = 0
+
+    // MARK: HTTP/2 (cleartext h2c: prior knowledge, or `Upgrade: h2c`)
+
+    /// Accept HTTP/2 on a connection that opens with its preface or asks for `Upgrade: h2c`. When `false`
+    /// the preface is answered with 505 and the upgrade is ignored. Default `true`.
+    public var http2Enabled: Bool = true
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`: streams one client may have open at once. A stream past it is
+    /// refused with `RST_STREAM REFUSED_STREAM`. Default 256.
+    public var http2MaxConcurrentStreams: Int = 256
+    /// `SETTINGS_MAX_HEADER_LIST_SIZE`: the largest request header list (names, values and 32 bytes per
+    /// field, RFC 9113 §6.5.2). A larger one → 431 on that stream. Default 32 KiB.
+    public var http2MaxHeaderListSize: Int = 32 * 1024
+    /// `SETTINGS_INITIAL_WINDOW_SIZE`: request body bytes a client may send on a stream before it waits
+    /// for a `WINDOW_UPDATE`; also the connection's receive window. Default 1 MiB.
+    public var http2InitialWindowSize: Int = 1024 * 1024
+    /// `RST_STREAM` frames a client may send within ``http2ClientResetWindow``. One more and the connection
+    /// is closed with `GOAWAY ENHANCE_YOUR_CALM` (the rapid-reset attack, CVE-2023-44487). Default 200.
+    public var http2MaxClientResets: Int = 200
+    /// The window ``http2MaxClientResets`` counts in. Default 10 s.
+    public var http2ClientResetWindow: Duration = .seconds(10)
+    /// `SETTINGS` and `PING` acknowledgements queued unsent before the client counts as flooding and the
+    /// connection is closed. Default 1,000.
+    public var http2MaxQueuedAcks: Int = 1000
+    /// `CONTINUATION` frames accepted after one `HEADERS` frame; more closes the connection (the
+    /// CONTINUATION flood). Default 8.
+    public var http2MaxContinuationFrames: Int = 8
 
     public init() {}
 }

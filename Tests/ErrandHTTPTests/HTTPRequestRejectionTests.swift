@@ -187,6 +187,23 @@ struct HTTPRequestRejectionTests {
         #expect(parse(input) == [get("/ok"), .error(400)])
     }
 
+    @Test func chunkSizeLineAtTheLimitWithItsCRIsNotTooLong() {
+        // Found by the fuzzer: the CR before LF does not count toward the line limit, fed whole or not.
+        var limits = testLimits()
+        limits.maxChunkLineLength = 8
+        let input = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;abcdef\r\nabc\r\n0\r\n\r\n"
+        #expect(parse(input, limits: limits) == [post("abc")])
+        #expect(parse(input, limits: limits, byteAtATime: true) == [post("abc")])
+    }
+
+    @Test func headerByteLimitBelowTheLineLimitStillApplies() {
+        var limits = testLimits()
+        limits.maxHeaderBytes = 40
+        let input = "GET /\(String(repeating: "a", count: 40)) HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(parse(input, limits: limits) == [.error(431)])
+        #expect(parse(input, limits: limits, byteAtATime: true) == [.error(431)])
+    }
+
     @Test func oversizedBodyIsRefusedBeforeItArrives() {
         // Only the head is fed: the 413 does not wait for a single body byte.
         var parser = HTTPRequestParser(limits: testLimits())

@@ -75,6 +75,7 @@ public struct Problem: Error, Sendable {
     static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 400: return "Bad Request"
+        case 401: return "Unauthorized"
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"

@@ -6,10 +6,12 @@ import Synchronization
 extension RESTAPI {
     /// `GET /api/events[?task=ID][&tool=NAME]`: Server-Sent Events of every task change the caller may see.
     ///
+    /// With authentication the token may come as `?access_token=` (EventSource cannot send headers).
+    ///
     /// The first event is `ready` (with `retry: 2000` and the id to resume from); then `task` events whose
     /// `id` is the engine's event sequence. A client reconnecting with `Last-Event-ID` (or `?lastEventId=`)
     /// gets the events it missed; if they already left the replay window it gets `reset` and should reload.
-    func events(_ request: HTTPRequest, _ query: QueryParameters) -> HTTPResponse {
+    func events(_ request: HTTPRequest, _ query: QueryParameters, _ requester: TaskOwner) -> HTTPResponse {
         let resumeText = request.headers["Last-Event-ID"] ?? query["lastEventId"]
         var resumeAfter: UInt64?
         if let resumeText, !resumeText.isEmpty {
@@ -76,15 +78,8 @@ struct EventFilter: Sendable {
     func admits(_ record: TaskRecord) -> Bool {
         if let task, record.id != task { return false }
         if let tool, record.target != tool { return false }
-        return Self.visible(record, to: requester)
-    }
-
-    /// Unauthenticated callers see every task; a principal sees its own and its team's.
-    static func visible(_ record: TaskRecord, to requester: TaskOwner) -> Bool {
-        guard let principal = requester.principal else { return true }
-        if record.owner.principal == principal { return true }
-        if let team = requester.team, record.owner.team == team { return true }
-        return false
+        // The engine's rule: tasks without a principal are open; else the same principal or team.
+        return requester.mayAccess(record.owner)
     }
 }
 

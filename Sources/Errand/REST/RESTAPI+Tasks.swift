@@ -4,7 +4,7 @@ import ErrandProtocol
 
 extension RESTAPI {
     /// `GET /api/tasks`: the tasks the caller may see, newest first, filtered and paged.
-    func listTasks(_ query: QueryParameters) -> HTTPReply {
+    func listTasks(_ query: QueryParameters, _ requester: TaskOwner) -> HTTPReply {
         let listQuery: TaskListQuery
         do {
             listQuery = try Self.listQuery(query)
@@ -60,14 +60,14 @@ extension RESTAPI {
     }
 
     /// `GET /api/tasks/{id}`.
-    func getTask(_ id: TaskID) -> HTTPReply {
+    func getTask(_ id: TaskID, _ requester: TaskOwner) -> HTTPReply {
         Self.deferred { [self] () throws(Problem) in
-            Self.json(taskJSON(try await lookUp(id)))
+            Self.json(taskJSON(try await lookUp(id, requester)))
         }
     }
 
     /// `GET /api/tasks/{id}/result[?wait=30s]`: 200 with the outcome once terminal, else 202 with the task.
-    func taskResult(_ id: TaskID, _ query: QueryParameters) -> HTTPReply {
+    func taskResult(_ id: TaskID, _ query: QueryParameters, _ requester: TaskOwner) -> HTTPReply {
         var wait: Duration?
         if let text = query["wait"] {
             guard let duration = RESTValues.duration(text) else {
@@ -78,7 +78,7 @@ extension RESTAPI {
             wait = min(duration, maxResultWait)
         }
         return Self.deferred { [self, wait] () throws(Problem) in
-            var record = try await lookUp(id)
+            var record = try await lookUp(id, requester)
             if !record.status.isTerminal, let wait, wait > .zero {
                 do throws(TaskEngineError) {
                     record = try await engine.waitForTerminal(id, for: requester, timeout: wait)
@@ -100,7 +100,7 @@ extension RESTAPI {
     }
 
     /// `POST /api/tasks/{id}/cancel`: 200 with the cancelled task; 409 if it had already ended.
-    func cancelTask(_ id: TaskID) -> HTTPReply {
+    func cancelTask(_ id: TaskID, _ requester: TaskOwner) -> HTTPReply {
         Self.deferred { [self] () throws(Problem) in
             do throws(TaskEngineError) {
                 return Self.json(taskJSON(try await engine.cancel(id, for: requester, reason: "Cancelled over REST")))
@@ -115,7 +115,7 @@ extension RESTAPI {
     }
 
     /// `DELETE /api/tasks/{id}`: 204 for an ended task; 409 while it runs.
-    func deleteTask(_ id: TaskID) -> HTTPReply {
+    func deleteTask(_ id: TaskID, _ requester: TaskOwner) -> HTTPReply {
         Self.deferred { [self] () throws(Problem) in
             do throws(TaskEngineError) {
                 try await engine.delete(id, for: requester)
@@ -130,7 +130,7 @@ extension RESTAPI {
         }
     }
 
-    func lookUp(_ id: TaskID) async throws(Problem) -> TaskRecord {
+    func lookUp(_ id: TaskID, _ requester: TaskOwner) async throws(Problem) -> TaskRecord {
         do throws(TaskEngineError) {
             return try await engine.task(id, for: requester)
         } catch {

@@ -36,11 +36,14 @@ extension RESTAPI {
 
     /// `POST /api/tools/{name}/call`: runs the tool now (200, `CallToolResult`) or, with `?task=true` or
     /// `Prefer: respond-async`, starts it as a task (202 and `Location`).
-    func callTool(_ name: String, _ request: HTTPRequest, _ query: QueryParameters) -> HTTPReply {
+    func callTool(_ name: String, _ request: HTTPRequest, _ query: QueryParameters, _ caller: Caller) -> HTTPReply {
         do {
-            let call = try prepareCall(name, request, query)
+            var prepared = try prepareCall(name, request, query)
+            prepared.arguments = SecretScrubber.scrub(prepared.arguments, secret: caller.token)
+            prepared.priority = caller.clampedPriority(prepared.priority)
+            let call = prepared
             if call.asTask {
-                return Self.deferred { [self] () throws(Problem) in try await submit(call) }
+                return Self.deferred { [self] () throws(Problem) in try await submit(call, caller: caller) }
             }
             return .deferred { [self] in
                 let context = ToolContext(logger: logger, progress: { _ in })
@@ -125,15 +128,18 @@ extension RESTAPI {
         }
     }
 
-    /// Submits a prepared call: 202, `Location` and the task.
-    func submit(_ call: PreparedCall) async throws(Problem) -> HTTPResponse {
+    /// Submits a prepared call (priority already clamped): 202, `Location` and the task; 429 over a limit.
+    func submit(_ call: PreparedCall, caller: Caller) async throws(Problem) -> HTTPResponse {
+        let owner = caller.restOwner
         let submission = TaskSubmission(
-            kind: .toolCall, target: call.tool.name, arguments: call.arguments, owner: requester,
-            requestedTTLMs: call.ttlMs, pollIntervalMs: call.tool.pollIntervalMs, priority: call.priority)
+            kind: .toolCall, target: call.tool.name, arguments: call.arguments, owner: owner,
+            requestedTTLMs: call.ttlMs, pollIntervalMs: call.tool.pollIntervalMs, priority: call.priority,
+            limits: caller.ownerLimits)
         let clock = ContinuousClock()
         let start = clock.now
         let record: TaskRecord
         do throws(TaskEngineError) {
+            try SubmissionRateLimiter.check(mcp.submissionRate, owner: owner, limits: caller.limits)
             record = try await engine.submit(submission)
         } catch {
             throw .engine(error)

@@ -14,8 +14,6 @@ final class RESTAPI: Sendable {
     let metrics: Metrics
     let streamLimits: SSEStream.Limits
     let logger: Logger
-    /// Who REST callers are. Without authentication every REST caller is this one anonymous owner.
-    let requester = TaskOwner(principal: nil, team: nil, session: "rest")
     /// Longest `?wait=` a result request may block.
     let maxResultWait: Duration = .seconds(60)
     /// `openapi.yaml` as read at start, served at `/api/openapi.yaml`; `nil` if it was not found.
@@ -39,8 +37,9 @@ final class RESTAPI: Sendable {
     func setReady(_ value: Bool) { ready.store(value, ordering: .releasing) }
     var isReady: Bool { ready.load(ordering: .acquiring) }
 
-    /// Routes one `/api/...` request.
-    func reply(to request: HTTPRequest) -> HTTPReply {
+    /// Routes one `/api/...` request from `caller` (see ``Caller/restOwner`` for whom its tasks belong to).
+    func reply(to request: HTTPRequest, caller: Caller) -> HTTPReply {
+        let requester = caller.restOwner
         let segments = request.path.dropFirst("/api/".count).split(separator: "/", omittingEmptySubsequences: false)
             .map { QueryParameters.decode($0, plusIsSpace: false) }
         let query = QueryParameters(request.query)
@@ -55,22 +54,22 @@ final class RESTAPI: Sendable {
         case 1 where segments[0] == "tools":
             return allow("GET") { .immediate(listTools()) }
         case 1 where segments[0] == "tasks":
-            return allow("GET") { listTasks(query) }
+            return allow("GET") { listTasks(query, requester) }
         case 1 where segments[0] == "openapi.yaml":
             return allow("GET") { .immediate(openAPI()) }
         case 1 where segments[0] == "events":
-            return allow("GET") { .immediate(events(request, query)) }
+            return allow("GET") { .immediate(events(request, query, requester)) }
         case 2 where segments[0] == "tools" && !segments[1].isEmpty:
             return allow("GET") { .immediate(describeTool(segments[1])) }
         case 3 where segments[0] == "tools" && segments[2] == "call" && !segments[1].isEmpty:
-            return allow("POST") { callTool(segments[1], request, query) }
+            return allow("POST") { callTool(segments[1], request, query, caller) }
         case 2 where segments[0] == "tasks" && !segments[1].isEmpty:
             let id = TaskID(segments[1])
-            return allow("GET", "DELETE") { method == "GET" ? getTask(id) : deleteTask(id) }
+            return allow("GET", "DELETE") { method == "GET" ? getTask(id, requester) : deleteTask(id, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "result" && !segments[1].isEmpty:
-            return allow("GET") { taskResult(TaskID(segments[1]), query) }
+            return allow("GET") { taskResult(TaskID(segments[1]), query, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "cancel" && !segments[1].isEmpty:
-            return allow("POST") { cancelTask(TaskID(segments[1])) }
+            return allow("POST") { cancelTask(TaskID(segments[1]), requester) }
         default:
             return .immediate(
                 Problem.notFound(

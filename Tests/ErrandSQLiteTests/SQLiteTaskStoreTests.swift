@@ -1,0 +1,158 @@
+import ErrandEngine
+import ErrandProtocol
+import Foundation
+import GRDB
+import Testing
+
+@testable import ErrandSQLite
+
+/// What only the SQLite store has: a file that outlives the process, its schema, its lock, its indexes.
+@Suite struct SQLiteTaskStoreTests {
+    @Test func tasksSurviveClosingAndReopening() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("nested/dirs/errand.sqlite")
+        let store = try SQLiteTaskStore(path: path)
+        let rich = richRecord()
+        var done = record(createdAt: 5, status: .working)
+        try await store.insert(rich)
+        try await store.insert(done)
+        done.status = .completed
+        done.outcome = .result(["content": [["type": "text", "text": "42"]]])
+        try await store.update(done)
+        let gone = record(createdAt: 6)
+        try await store.insert(gone)
+        try await store.delete([gone.id])
+        try await store.close()
+        await #expect(throws: SQLiteTaskStoreError.closed) { try await store.insert(record()) }
+
+        let reopened = try SQLiteTaskStore(path: path)
+        #expect(try await reopened.task(rich.id) == rich)
+        #expect(try await reopened.task(done.id) == done)
+        #expect(try await reopened.task(gone.id) == nil)
+        #expect(try await reopened.counts() == [.inputRequired: 1, .completed: 1])
+        #expect(try await reopened.unfinished().map(\.id) == [rich.id])
+        try await reopened.close()
+    }
+
+    @Test func aNewFileGetsTheSchemaAndIsMarkedAsErrands() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("errand.sqlite")
+        try await SQLiteTaskStore(path: path).close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.read { db in
+            #expect(try Int32.fetchOne(db, sql: "PRAGMA application_id") == TaskStoreSchema.applicationID)
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+            #expect(try TaskStoreSchema.migrator.appliedIdentifiers(db) == ["1 create task table"])
+            let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+            #expect(
+                indexes.isSuperset(of: [
+                    "task_by_position", "task_by_status", "task_by_session", "task_by_principal", "task_by_expiry",
+                ]))
+        }
+        try queue.close()
+        // Opening again applies nothing and keeps the file as it is.
+        try await SQLiteTaskStore(path: path).close()
+    }
+
+    @Test func aFileFromANewerSchemaIsRefusedWithBothVersions() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("errand.sqlite")
+        let store = try SQLiteTaskStore(path: path)
+        try await store.insert(record())
+        try await store.close()
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('3 add leases'), ('2 add workers')")
+        }
+        try queue.close()
+
+        let error = #expect(throws: SQLiteTaskStoreError.self) { try SQLiteTaskStore(path: path) }
+        #expect(
+            error
+                == .newerSchema(
+                    path: path, fileVersion: 3, supportedVersion: 1,
+                    unknownMigrations: ["2 add workers", "3 add leases"]))
+        let message = error?.description ?? ""
+        #expect(message.contains(path) && message.contains("version 3") && message.contains("version 1"))
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedClearly() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("garbage.sqlite")
+        let garbage = (0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(garbage)))
+        let error = #expect(throws: SQLiteTaskStoreError.self) { try SQLiteTaskStore(path: path) }
+        guard case .notADatabase(let reportedPath, _) = error else {
+            Issue.record("expected notADatabase, got \(String(describing: error))")
+            return
+        }
+        #expect(reportedPath == path)
+        #expect(error?.description.contains("is not an SQLite database") == true)
+        // The file is left as it was.
+        #expect(FileManager.default.contents(atPath: path) == Data(garbage))
+    }
+
+    @Test func anotherApplicationsDatabaseIsRefused() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("other.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY)") }
+        try queue.close()
+        let error = #expect(throws: SQLiteTaskStoreError.self) { try SQLiteTaskStore(path: path) }
+        guard case .foreignDatabase(path, let detail) = error else {
+            Issue.record("expected foreignDatabase, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("invoices"))
+    }
+
+    @Test func aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("errand.sqlite")
+        let first = try SQLiteTaskStore(path: path)
+        #expect(throws: SQLiteTaskStoreError.locked(path: path)) { try SQLiteTaskStore(path: path) }
+        try await first.close()
+        let second = try SQLiteTaskStore(path: path)
+        try await second.close()
+    }
+
+    @Test func aCorruptRecordThrowsInsteadOfCrashing() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("errand.sqlite")
+        let task = record()
+        do {
+            let store = try SQLiteTaskStore(path: path)
+            try await store.insert(task)
+            try await store.close()
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE task SET record = x'01ff' WHERE id = ?", arguments: [task.id.rawValue])
+        }
+        try queue.close()
+        let store = try SQLiteTaskStore(path: path)
+        await #expect(throws: SQLiteTaskStoreError.self) { try await store.task(task.id) }
+        try await store.close()
+    }
+
+    @Test func theHotQueriesUseTheirIndexes() async throws {
+        let directory = TemporaryDirectory()
+        let store = try SQLiteTaskStore(path: directory.file("errand.sqlite"))
+        #expect(try await store.queryPlan(SQLiteTaskStore.unfinishedSQL).contains("task_by_status"))
+        #expect(try await store.queryPlan(SQLiteTaskStore.expiredSQL, arguments: [0, 10]).contains("task_by_expiry"))
+        #expect(try await store.queryPlan(SQLiteTaskStore.countsSQL).contains("COVERING INDEX task_by_status"))
+
+        let anonymous = try #require(SQLiteTaskStore.listSQL(TaskStoreQuery(requester: .anonymous, limit: 10)))
+        let plan = try await store.queryPlan(anonymous.0, arguments: anonymous.1)
+        #expect(plan.contains("task_by_position") && !plan.contains("TEMP B-TREE"), "\(plan)")
+
+        let page = try #require(
+            SQLiteTaskStore.listSQL(
+                TaskStoreQuery(
+                    requester: .anonymous, session: "s", after: TaskListPosition(createdAt: 5, id: TaskID("x")),
+                    limit: 10)))
+        let sessionPlan = try await store.queryPlan(page.0, arguments: page.1)
+        #expect(sessionPlan.contains("task_by_session") && !sessionPlan.contains("TEMP B-TREE"), "\(sessionPlan)")
+        try await store.close()
+    }
+}
