@@ -79,7 +79,6 @@ REFUSED: list[Case] = [
     Case("http-2.0-request-line", lambda s: raw_head(s, b"GET /healthz HTTP/2.0\r\nHost: {host}\r\n\r\n"), 505),
     Case("http-3.0-request-line", lambda s: raw_head(s, b"GET /healthz HTTP/3.0\r\nHost: {host}\r\n\r\n"), 505),
     Case("http-1.2-request-line", lambda s: raw_head(s, b"GET /healthz HTTP/1.2\r\nHost: {host}\r\n\r\n"), 505),
-    Case("h2-preface-on-http1-port", lambda s: b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
     Case("http-3-without-minor", lambda s: raw_head(s, b"GET /healthz HTTP/3\r\nHost: {host}\r\n\r\n"), 400),
     Case("lowercase-http-name", lambda s: raw_head(s, b"GET /healthz http/1.1\r\nHost: {host}\r\n\r\n"), 400),
     # --- chunked bodies
@@ -175,3 +174,20 @@ def test_truncated_request_then_hangup(server: Server, cut: int) -> None:
         response = conn.read_response()
     assert response is None or response.status == 400, response
     assert raw_exchange(server, request_bytes(server, "GET", "/healthz")).responses[0].status == 200
+
+
+def test_h2_preface_then_http1_bytes_is_a_closed_http2_connection(server: Server) -> None:
+    """The preface hands the connection to HTTP/2 (h2c); HTTP/1.1 bytes after it are not frames, so the
+    server answers in HTTP/2 (SETTINGS, then GOAWAY) and closes, never in HTTP/1.1."""
+    with RawConnection(server) as conn:
+        conn.send(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + request_bytes(server, "GET", "/healthz"))
+        closed = conn.is_closed(wait=3.0)
+        received = conn.buffer
+    assert closed, "the HTTP/2 connection stayed open after a protocol error"
+    assert not received.startswith(b"HTTP/1.1"), received[:80]
+    frame_types = []
+    while len(received) >= 9:
+        length = int.from_bytes(received[:3], "big")
+        frame_types.append(received[3])
+        received = received[9 + length:]
+    assert 0x7 in frame_types, f"no GOAWAY among frame types {frame_types}"
