@@ -67,17 +67,23 @@ class Server:
         return self.process is None or self.process.poll() is None
 
 
-def start_server(timeout: float = 30.0) -> Server:
-    url = os.environ.get("ERRAND_URL")
-    if url:
-        url = url.rstrip("/")
-        return Server(base=url[: -len("/mcp")] if url.endswith("/mcp") else url)
+def errand_binary() -> Path:
     binary = Path(os.environ.get("ERRAND_BIN", REPO_ROOT / ".build" / "debug" / "errand"))
     if not binary.exists():
         raise RuntimeError(f"errand binary {binary} not found: run `swift build`, set ERRAND_BIN or ERRAND_URL")
+    return binary
+
+
+def start_server(timeout: float = 30.0, extra_args: list[str] | None = None, *, own: bool = False) -> Server:
+    """The server under test; with `own`, always a fresh process of the binary (ERRAND_URL ignored)."""
+    url = os.environ.get("ERRAND_URL")
+    if url and not own:
+        url = url.rstrip("/")
+        return Server(base=url[: -len("/mcp")] if url.endswith("/mcp") else url)
+    binary = errand_binary()
     proc = subprocess.Popen(
         [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--store", "memory",
-         "--log-level", "error", "--public-dir", str(REPO_ROOT / "Public")],
+         "--log-level", "error", "--public-dir", str(REPO_ROOT / "Public"), *(extra_args or [])],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1,
     )
     pid_dir = os.environ.get("ERRAND_PID_DIR")  # scripts/test.sh kills what is left listed there
