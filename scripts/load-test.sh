@@ -10,6 +10,7 @@
 #   - SLOWLORIS (500) connections sending one header byte every SLOW_INTERVAL (3) seconds during the middle
 #     half of the run, while /healthz latency is compared with the quarter before;
 #   - the server's RSS, descriptors and CPU every 5 s; descriptors again after every client has gone.
+# The server runs with a tokens file holding one principal ("load") whose limits do not get in the way.
 # Prints a summary table and writes artifacts/load-test.json. Bounded: about DURATION + 20 seconds.
 #
 #   scripts/load-test.sh
@@ -55,8 +56,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One principal with limits high enough for the run: without authentication REST submissions are limited
+# per client address (600 a minute by default), which would measure the limiter, not the server.
+token_out=$("$ERRAND_BIN" token new --principal load)
+token=$(printf '%s\n' "$token_out" | sed -n 's/^token: //p')
+hash=$(printf '%s\n' "$token_out" | sed -n 's/^hash: //p')
+cat >"$work/tokens.json" <<JSON
+{"principals": [{"name": "load", "tokens": ["$hash"],
+  "limits": {"concurrentTasks": 256, "queuedTasks": 1000000, "submissionsPerMinute": 100000000}}]}
+JSON
+
 "$ERRAND_BIN" serve --host 127.0.0.1 --port 0 --store memory --log-level error --public-dir "$root/Public" \
-    >"$work/server.out" 2>"$work/server.err" </dev/null &
+    --auth-file "$work/tokens.json" >"$work/server.out" 2>"$work/server.err" </dev/null &
 server_pid=$!
 [ -n "${ERRAND_PID_DIR:-}" ] && [ -d "$ERRAND_PID_DIR" ] && echo "$server_pid" >"$ERRAND_PID_DIR/errand-$server_pid"
 port=
@@ -69,7 +80,8 @@ done
 echo "errand pid $server_pid on 127.0.0.1:$port (descriptor limit $(ulimit -n))"
 
 "$work/loadgen" --host 127.0.0.1 --port "$port" --pid "$server_pid" --subscribers "$SUBSCRIBERS" --rate "$RATE" \
-    --duration "$DURATION" --slowloris "$SLOWLORIS" --slow-interval "$SLOW_INTERVAL" --out "$out/load-test.json"
+    --duration "$DURATION" --slowloris "$SLOWLORIS" --slow-interval "$SLOW_INTERVAL" --token "$token" \
+    --out "$out/load-test.json"
 
 alive=yes
 kill -0 "$server_pid" 2>/dev/null || alive=no

@@ -12,7 +12,7 @@
 // At the end it closes everything, waits, counts the server's descriptors again and writes a JSON report.
 //
 //   loadgen --port P --pid PID [--subscribers 5000] [--rate 1000] [--duration 60] [--slowloris 500]
-//           [--slow-interval 3] [--out report.json]
+//           [--slow-interval 3] [--token BEARER] [--out report.json]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -61,7 +61,7 @@ typedef struct conn {
     int fd, kind, connected, dead;
     char *in;
     size_t in_len, in_cap;
-    char out[512];
+    char out[1024];
     size_t out_len;
     // subscribers
     int head_done, status;
@@ -81,6 +81,7 @@ static int port, server_pid;
 static int subscribers = 5000, rate = 1000, duration = 60, slow_count = 500;
 static double slow_interval = 3.0;
 static const char *out_path = "load-test.json";
+static const char *token = NULL;  // bearer token for /api (servers started with --auth-file)
 static int epfd;
 static double t0;
 
@@ -323,7 +324,7 @@ static void on_readable(conn *c) {
 
 // ------------------------------------------------------------------ request writers
 
-static char submit_request[256], probe_request[128], fresh_request[160], sub_request[160];
+static char submit_request[384], probe_request[128], fresh_request[160], sub_request[320];
 static const char *slow_script;
 
 static void queue_request(conn *c, const char *text, int phase) {
@@ -399,6 +400,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--slowloris")) slow_count = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--slow-interval")) slow_interval = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--out")) out_path = argv[i + 1];
+        else if (!strcmp(argv[i], "--token")) token = argv[i + 1];
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -414,12 +416,14 @@ int main(int argc, char **argv) {
     epfd = epoll_create1(EPOLL_CLOEXEC);
     char authority[64];
     snprintf(authority, sizeof authority, "%s:%d", host, port);
+    char credentials[160] = "";
+    if (token) snprintf(credentials, sizeof credentials, "Authorization: Bearer %s\r\n", token);
     snprintf(sub_request, sizeof sub_request,
-             "GET /api/events HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", authority);
+             "GET /api/events HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n%s\r\n", authority, credentials);
     snprintf(submit_request, sizeof submit_request,
              "POST /api/tools/sleep/call?task=true HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-             "Content-Length: 13\r\n\r\n{\"seconds\":0}",
-             authority);
+             "%sContent-Length: 13\r\n\r\n{\"seconds\":0}",
+             authority, credentials);
     snprintf(probe_request, sizeof probe_request, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", authority);
     snprintf(fresh_request, sizeof fresh_request,
              "GET /healthz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", authority);
