@@ -63,7 +63,7 @@ token=$(printf '%s\n' "$token_out" | sed -n 's/^token: //p')
 hash=$(printf '%s\n' "$token_out" | sed -n 's/^hash: //p')
 cat >"$work/tokens.json" <<JSON
 {"principals": [{"name": "load", "tokens": ["$hash"],
-  "limits": {"concurrentTasks": 256, "queuedTasks": 1000000, "submissionsPerMinute": 100000000}}]}
+  "limits": {"concurrentTasks": 256, "queuedTasks": 1000000, "submissionsPerMinute": 1000000}}]}
 JSON
 
 "$ERRAND_BIN" serve --host 127.0.0.1 --port 0 --store memory --log-level error --public-dir "$root/Public" \
@@ -72,7 +72,7 @@ server_pid=$!
 [ -n "${ERRAND_PID_DIR:-}" ] && [ -d "$ERRAND_PID_DIR" ] && echo "$server_pid" >"$ERRAND_PID_DIR/errand-$server_pid"
 port=
 for _ in $(seq 100); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/server.out")
+    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/server.out" 2>/dev/null || true)
     [ -n "$port" ] && break
     sleep 0.1
 done
