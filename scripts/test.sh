@@ -13,6 +13,7 @@ set -euo pipefail
 PYTEST_SUITES=(
     "interop     .venv-v1  Tests/requirements-v1.txt"
     "interop_v2  .venv-v2  Tests/requirements-v2.txt"
+    "badinput    .venv-badinput  Tests/requirements-badinput.txt"
 )
 # Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
 SCRIPT_SUITES=(
