@@ -117,12 +117,12 @@ extension MCPServer {
                 var params: [String: JSONValue] = ["progressToken": token, "progress": .double(progress.current)]
                 if let total = progress.total { params["total"] = .double(total) }
                 if let message = progress.message { params["message"] = .string(message) }
-                stream.send(Self.event(.notification(method: "notifications/progress", params: .object(params))))
+                stream.send(MCPSession.event(.notification(method: "notifications/progress", params: .object(params))))
             })
         let work = Task {
             let output = await self.runner.callTool(tool, arguments: arguments, context: context)
             session.unregister(id)
-            if !Task.isCancelled { stream.send(Self.event(.result(id: id, result: output.callToolResult))) }
+            if !Task.isCancelled { stream.send(MCPSession.event(.result(id: id, result: output.callToolResult))) }
             stream.finish()
         }
         session.register(id) { work.cancel() }
@@ -196,9 +196,5 @@ extension MCPServer {
         case .result(let result): return .result(id: id, result: result)
         case .error(let error): throw error
         }
-    }
-
-    static func event(_ message: JSONRPCMessage) -> SSEEvent {
-        SSEEvent(data: String(decoding: message.bytes, as: UTF8.self))
     }
 }

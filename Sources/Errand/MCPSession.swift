@@ -18,7 +18,7 @@ public final class MCPSession: Sendable {
         var lastActivityMs: Int64
         var inFlight: [JSONRPCID: @Sendable () -> Void] = [:]
         /// Messages for the GET stream while none is open (bounded).
-        var backlog: [JSONRPCMessage] = []
+        var backlog: [SSEEvent] = []
         var closed = false
     }
 
@@ -55,7 +55,7 @@ public final class MCPSession: Sendable {
             return (previous, backlog)
         }
         previous?.cancel()
-        for message in backlog { stream.send(SSEEvent(data: String(decoding: message.bytes, as: UTF8.self))) }
+        for event in backlog { stream.send(event) }
         stream.onTermination { [weak self] _ in
             self?.state.withLock { state in
                 if state.getStream === stream { state.getStream = nil }
@@ -64,16 +64,24 @@ public final class MCPSession: Sendable {
     }
 
     /// Sends a server-initiated message on the GET stream, or keeps it until one opens.
-    func sendOnGetStream(_ message: JSONRPCMessage) {
-        let event = SSEEvent(data: String(decoding: message.bytes, as: UTF8.self))
+    func sendOnGetStream(_ message: JSONRPCMessage) { sendOnGetStream(event: Self.event(message)) }
+
+    /// Sends an already-encoded message on the GET stream, or keeps it until one opens. Fan-out to many
+    /// sessions encodes the message once and hands every session the same event.
+    func sendOnGetStream(event: SSEEvent) {
         let stream: SSEStream? = state.withLock { state in
             guard !state.closed else { return nil }
             if let stream = state.getStream { return stream }
             if state.backlog.count >= Self.backlogLimit { state.backlog.removeFirst() }
-            state.backlog.append(message)
+            state.backlog.append(event)
             return nil
         }
         stream?.send(event)
+    }
+
+    /// One JSON-RPC message as one SSE event (default event type, JSON on a single `data:` line).
+    static func event(_ message: JSONRPCMessage) -> SSEEvent {
+        SSEEvent(data: String(decoding: message.bytes, as: UTF8.self))
     }
 
     var hasGetStream: Bool { state.withLock { $0.getStream != nil } }

@@ -59,13 +59,14 @@ final class TaskNotifier: Sendable {
                 task.status.isTerminal ? state.watchers.removeValue(forKey: task.id) : state.watchers[task.id]
             } ?? []
         if let creator = task.owner.session { audience.insert(creator) }
-        let status = JSONRPCMessage.notification(method: "notifications/tasks/status", params: task.mcpTask)
+        let status = MCPSession.event(
+            .notification(method: "notifications/tasks/status", params: task.mcpTask))
         for sessionID in audience {
             // A session only ever hears of tasks its principal may see.
             guard let session = sessions.session(sessionID), session.supportsTasks,
                 session.owner.mayAccess(task.owner)
             else { continue }
-            session.sendOnGetStream(status)
+            session.sendOnGetStream(event: status)
         }
         if event.change == .progress, let progress = task.progress, let token = task.requestMeta?["progressToken"],
             let creator = task.owner.session.flatMap(sessions.session)

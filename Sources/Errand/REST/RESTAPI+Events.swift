@@ -25,7 +25,7 @@ extension RESTAPI {
         }
         let filter = EventFilter(task: query["task"].map { TaskID($0) }, tool: query["tool"], requester: requester)
         let stream = SSEStream(limits: streamLimits)
-        let relay = EventRelay(stream: stream, filter: filter, render: { [self] in eventJSON($0) })
+        let relay = EventRelay(stream: stream, filter: filter, render: { [self] in sharedEventJSON($0) })
         // Without Last-Event-ID, start from "now" — subscribing after the current sequence keeps that race-free.
         let after = resumeAfter ?? engine.events.lastSequence
         let (replay, subscription) = engine.events.subscribe(after: after) { event in relay.deliver(event) }
@@ -46,6 +46,15 @@ extension RESTAPI {
                 replay: [])
         }
         return .eventStream(stream, headers: ["X-Accel-Buffering": "no"])
+    }
+
+    /// ``eventJSON(_:)``, rendered once per event however many subscribers relay it: the hub calls every
+    /// subscriber with the same event in turn, on the publisher's thread, so the last rendering is reused.
+    func sharedEventJSON(_ event: TaskEvent) -> String {
+        if let cached = renderedEvent.withLock({ $0 }), cached.sequence == event.sequence { return cached.data }
+        let data = eventJSON(event)
+        renderedEvent.withLock { $0 = (event.sequence, data) }
+        return data
     }
 
     /// The `data` of a `task` event.
