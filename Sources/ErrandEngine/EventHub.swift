@@ -21,7 +21,7 @@ public final class EventHub: Sendable {
         var task: [UInt8]
 
         var event: TaskEvent {
-            TaskEvent(sequence: sequence, change: change, task: CompactTaskCoding.decode(task))
+            TaskEvent(sequence: sequence, change: change, task: TaskRecordCodec.decode(trusted: task))
         }
     }
 
@@ -50,7 +50,7 @@ public final class EventHub: Sendable {
     @discardableResult
     public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
         let window = replayWindow
-        let encoded = window > 0 ? CompactTaskCoding.encode(task) : []
+        let encoded = window > 0 ? TaskRecordCodec.encode(task) : []
         let (event, subscribers) = state.withLock { state in
             state.lastSequence += 1
             let event = TaskEvent(sequence: state.lastSequence, change: change, task: task)

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Keeps tasks in process memory, guarded by one lock. For tests and `--store memory`: nothing survives a restart.
 ///
-/// Each task is kept as one compact byte array (see ``CompactTaskCoding``), about 150–300 bytes for a typical
+/// Each task is kept as one compact byte array (see ``TaskRecordCodec``), about 150–300 bytes for a typical
 /// finished tool call, in tables that add about 70 bytes per task (see ``MemoryTaskIndex``): 100,000 retained
 /// tasks fit in a few tens of MiB. Lookups by id are hashed; listing walks a sorted order, so a page costs
 /// O(log n) to find its start plus the tasks it skips for not matching. Reads decode a fresh record.
@@ -15,7 +15,7 @@ public final class MemoryTaskStore: TaskStore {
             index.insert(
                 MemoryTaskIndex.Entry(
                     key: CompactTaskKey(task.id), createdAt: task.createdAt, expiresAt: task.expiresAt ?? .max,
-                    bytes: CompactTaskCoding.encode(task), status: task.status, isLive: true))
+                    bytes: TaskRecordCodec.encode(task), status: task.status, isLive: true))
             counts[task.status, default: 0] += 1
         }
     }
@@ -38,7 +38,7 @@ public final class MemoryTaskStore: TaskStore {
     }
 
     public func update(_ task: TaskRecord) async throws {
-        let bytes = CompactTaskCoding.encode(task)
+        let bytes = TaskRecordCodec.encode(task)
         let key = CompactTaskKey(task.id)
         state.withLock { state in
             guard let position = state.index.index(of: key) else { return }
@@ -57,7 +57,7 @@ public final class MemoryTaskStore: TaskStore {
     public func task(_ id: TaskID) async throws -> TaskRecord? {
         let key = CompactTaskKey(id)
         let bytes = state.withLock { state in state.index.index(of: key).map { state.index[$0].bytes } }
-        return bytes.map(CompactTaskCoding.decode)
+        return bytes.map(TaskRecordCodec.decode(trusted:))
     }
 
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
@@ -74,7 +74,7 @@ public final class MemoryTaskStore: TaskStore {
                 let entry = state.index[Int(state.index.order[position])]
                 if let createdAfter = query.createdAfter, entry.createdAt < createdAfter { break }
                 if let statuses = query.statuses, !statuses.contains(entry.status) { continue }
-                let header = CompactTaskCoding.header(entry.bytes)
+                let header = TaskRecordCodec.header(trusted: entry.bytes)
                 guard
                     query.matches(
                         owner: header.owner, status: header.status, target: header.target,
@@ -84,7 +84,7 @@ public final class MemoryTaskStore: TaskStore {
             }
             return found
         }
-        return found.map(CompactTaskCoding.decode)
+        return found.map(TaskRecordCodec.decode(trusted:))
     }
 
     public func delete(_ ids: [TaskID]) async throws {
@@ -103,14 +103,14 @@ public final class MemoryTaskStore: TaskStore {
             }
             return found
         }
-        return found.map(CompactTaskCoding.decode)
+        return found.map(TaskRecordCodec.decode(trusted:))
     }
 
     public func unfinished() async throws -> [TaskRecord] {
         let found = state.withLock { state in
             state.index.entries.filter { $0.isLive && !$0.status.isTerminal }.map(\.bytes)
         }
-        return found.map(CompactTaskCoding.decode)
+        return found.map(TaskRecordCodec.decode(trusted:))
     }
 
     public func counts() async throws -> [TaskStatus: Int] {
