@@ -2,6 +2,7 @@ import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
 import Logging
+import Synchronization
 
 extension MCPServer {
     /// `params.task` of a task-augmented request, when the session negotiated Tasks.
@@ -119,13 +120,18 @@ extension MCPServer {
                 if let message = progress.message { params["message"] = .string(message) }
                 stream.send(MCPSession.event(.notification(method: "notifications/progress", params: .object(params))))
             })
-        let work = Task {
-            let output = await self.runner.callTool(tool, arguments: arguments, context: context)
-            session.unregister(id)
-            if !Task.isCancelled { stream.send(MCPSession.event(.result(id: id, result: output.callToolResult))) }
-            stream.finish()
-        }
-        session.register(id) { work.cancel() }
+        // Registered before the work starts, so its unregister can never run first and leave a stale entry.
+        let handle = RequestHandle()
+        session.register(id) { handle.cancel() }
+        handle.attach(
+            Task {
+                let output = await self.runner.callTool(tool, arguments: arguments, context: context)
+                session.unregister(id)
+                if !Task.isCancelled {
+                    stream.send(MCPSession.event(.result(id: id, result: output.callToolResult)))
+                }
+                stream.finish()
+            })
         return stream
     }
 
@@ -141,8 +147,7 @@ extension MCPServer {
     }
 
     func readResource(id: JSONRPCID, params: JSONValue, session: MCPSession, caller: Caller)
-        async throws(JSONRPCError)
-        -> JSONRPCMessage
+        async throws(JSONRPCError) -> Reply
     {
         guard let uri = params["uri"]?.stringValue else { throw .invalidParams("resources/read needs a string 'uri'") }
         guard let resource = catalog.resource(uri: uri) else {
@@ -152,16 +157,16 @@ extension MCPServer {
         let task = try taskParameters(params, session: session)
         try enforce(resource.taskSupport, task: task, session: session, noun: "resource")
         if let task {
-            return try await createTask(
-                id: id, kind: .resourceRead, target: uri, arguments: [:], params: params, task: task,
-                pollIntervalMs: nil, session: session, caller: caller)
+            return .message(
+                try await createTask(
+                    id: id, kind: .resourceRead, target: uri, arguments: [:], params: params, task: task,
+                    pollIntervalMs: nil, session: session, caller: caller))
         }
-        return try await runInline(id: id, kind: .resourceRead, target: uri, arguments: [:], session: session)
+        return await runInline(id: id, kind: .resourceRead, target: uri, arguments: [:], session: session)
     }
 
     func getPrompt(id: JSONRPCID, params: JSONValue, session: MCPSession, caller: Caller)
-        async throws(JSONRPCError)
-        -> JSONRPCMessage
+        async throws(JSONRPCError) -> Reply
     {
         guard let name = params["name"]?.stringValue else { throw .invalidParams("prompts/get needs a string 'name'") }
         guard let prompt = catalog.prompt(named: name) else { throw .invalidParams("Unknown prompt: \(name)") }
@@ -173,16 +178,18 @@ extension MCPServer {
         let task = try taskParameters(params, session: session)
         try enforce(prompt.taskSupport, task: task, session: session, noun: "prompt")
         if let task {
-            return try await createTask(
-                id: id, kind: .promptGet, target: name, arguments: arguments, params: params, task: task,
-                pollIntervalMs: nil, session: session, caller: caller)
+            return .message(
+                try await createTask(
+                    id: id, kind: .promptGet, target: name, arguments: arguments, params: params, task: task,
+                    pollIntervalMs: nil, session: session, caller: caller))
         }
-        return try await runInline(id: id, kind: .promptGet, target: name, arguments: arguments, session: session)
+        return await runInline(id: id, kind: .promptGet, target: name, arguments: arguments, session: session)
     }
 
-    /// Runs a resource read or prompt as a plain request through the same runner tasks use.
+    /// Runs a resource read or prompt as a plain request through the same runner tasks use, cancellable by
+    /// `notifications/cancelled` like a tool call.
     private func runInline(id: JSONRPCID, kind: TaskKind, target: String, arguments: JSONValue, session: MCPSession)
-        async throws(JSONRPCError) -> JSONRPCMessage
+        async -> Reply
     {
         let now = clock.nowMs()
         let record = TaskRecord(
@@ -191,10 +198,34 @@ extension MCPServer {
         let context = TaskContext(
             taskID: record.id, attempt: 1, reportProgress: { _ in },
             requestInput: { _ in throw ToolError("Plain requests cannot ask for input") })
-        let outcome = await runner.run(record, context: context).outcome
-        switch outcome {
-        case .result(let result): return .result(id: id, result: result)
-        case .error(let error): throw error
+        let runner = self.runner
+        guard
+            let result = await runCancellable(id: id, session: session, { await runner.run(record, context: context) })
+        else { return .none }
+        switch result.outcome {
+        case .result(let value): return .message(.result(id: id, result: value))
+        case .error(let error): return .message(.error(id: id, error: error))
         }
+    }
+}
+
+/// A plain request's work, cancellable from the moment it is registered — even before its Task exists.
+final class RequestHandle: Sendable {
+    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func cancel() {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
+    }
+
+    func attach(_ task: Task<Void, Never>) {
+        let cancelled = state.withLock { state -> Bool in
+            state.task = task
+            return state.cancelled
+        }
+        if cancelled { task.cancel() }
     }
 }

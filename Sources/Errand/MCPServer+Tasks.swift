@@ -21,11 +21,21 @@ extension MCPServer {
         return TaskID(id)
     }
 
+    /// Sends the session this task's status changes until it ends. Finished tasks are not watched (no event
+    /// would ever remove the watch); one that finishes while the watch is being set up is unwatched again.
+    func watchUntilDone(_ record: TaskRecord, session: MCPSession) async {
+        guard !record.status.isTerminal else { return }
+        notifier.watch(record.id, session: session.id)
+        if let now = try? await engine.task(record.id, for: session.owner), now.status.isTerminal {
+            notifier.unwatch(record.id, session: session.id)
+        }
+    }
+
     func getTask(id: JSONRPCID, params: JSONValue, session: MCPSession) async throws(JSONRPCError) -> JSONRPCMessage {
         let taskID = try taskID(params)
         do {
             let record = try await engine.task(taskID, for: session.owner)
-            notifier.watch(taskID, session: session.id)
+            await watchUntilDone(record, session: session)
             return .result(id: id, result: record.mcpTask)
         } catch {
             throw Self.rpcError(error)
@@ -41,8 +51,7 @@ extension MCPServer {
         do {
             // Only a task the session may see is watched (its status changes reach the session's stream); a
             // watch on an unknown id would never be removed, keeping every refused (client-chosen) id in memory.
-            _ = try await engine.task(taskID, for: session.owner)
-            notifier.watch(taskID, session: session.id)
+            await watchUntilDone(try await engine.task(taskID, for: session.owner), session: session)
             record = try await engine.waitForTerminal(taskID, for: session.owner)
         } catch {
             throw Self.rpcError(error)

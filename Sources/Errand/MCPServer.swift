@@ -54,7 +54,11 @@ public final class MCPServer: Sendable {
 
     /// Ends sessions idle past the timeout; returns how many.
     @discardableResult
-    public func expireIdleSessions() -> Int { sessions.expireIdle(nowMs: clock.nowMs()) }
+    public func expireIdleSessions() -> Int {
+        let expired = sessions.expireIdle(nowMs: clock.nowMs())
+        for id in expired { notifier.sessionEnded(id) }
+        return expired.count
+    }
 
     /// The session `id` if it belongs to `principal` (`nil` without authentication).
     func session(_ id: String, principal: String?) -> MCPSession? {
@@ -64,7 +68,19 @@ public final class MCPServer: Sendable {
     }
 
     /// Ends a session; `false` if there was none.
-    func endSession(_ id: String) -> Bool { sessions.remove(id) }
+    func endSession(_ id: String) -> Bool {
+        guard sessions.remove(id) else { return false }
+        notifier.sessionEnded(id)
+        return true
+    }
+
+    /// Makes `stream` the session's GET stream and sends it the input requests still waiting for an answer.
+    /// `false` if the session ended meanwhile.
+    func openEventStream(_ stream: SSEStream, for session: MCPSession) -> Bool {
+        guard session.attachGetStream(stream) else { return false }
+        notifier.redeliverInputs(to: session)
+        return true
+    }
 
     /// Answers methods that never suspend (no engine call, no tool run); `nil` means use ``reply(...)``.
     func immediateReply(id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession) -> JSONRPCMessage? {
@@ -98,9 +114,9 @@ public final class MCPServer: Sendable {
                 return try await callTool(
                     id: id, params: params, session: session, caller: caller, acceptsEventStream: acceptsEventStream)
             case "resources/read":
-                return .message(try await readResource(id: id, params: params, session: session, caller: caller))
+                return try await readResource(id: id, params: params, session: session, caller: caller)
             case "prompts/get":
-                return .message(try await getPrompt(id: id, params: params, session: session, caller: caller))
+                return try await getPrompt(id: id, params: params, session: session, caller: caller)
             case "tasks/get": return .message(try await getTask(id: id, params: params, session: session))
             case "tasks/result": return .message(try await taskResult(id: id, params: params, session: session))
             case "tasks/list": return .message(try await listTasks(id: id, params: params, session: session))
@@ -125,7 +141,7 @@ public final class MCPServer: Sendable {
 
     /// Handles a response the client POSTed to a request the server sent (e.g. an elicitation answer).
     func receive(response id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>, session: MCPSession) async {
-        await notifier.deliverInputResponse(id: id, outcome: outcome)
+        await notifier.deliverInputResponse(id: id, outcome: outcome, from: session)
     }
 
     func toolsList(session: MCPSession) -> JSONValue {

@@ -46,21 +46,28 @@ public final class MCPSession: Sendable {
     func touch(nowMs: Int64) { state.withLock { $0.lastActivityMs = nowMs } }
 
     /// Installs `stream` as the session's GET stream, closing any earlier one, and flushes the backlog into it.
-    func attachGetStream(_ stream: SSEStream) {
-        let (previous, backlog) = state.withLock { state in
+    /// Returns `false` (and cancels `stream`) if the session has ended.
+    func attachGetStream(_ stream: SSEStream) -> Bool {
+        let attached: (previous: SSEStream?, backlog: [SSEEvent])? = state.withLock { state in
+            guard !state.closed else { return nil }
             let previous = state.getStream
             state.getStream = stream
             let backlog = state.backlog
             state.backlog = []
             return (previous, backlog)
         }
-        previous?.cancel()
-        for event in backlog { stream.send(event) }
+        guard let attached else {
+            stream.cancel()
+            return false
+        }
+        attached.previous?.cancel()
+        for event in attached.backlog { stream.send(event) }
         stream.onTermination { [weak self] _ in
             self?.state.withLock { state in
                 if state.getStream === stream { state.getStream = nil }
             }
         }
+        return true
     }
 
     /// Sends a server-initiated message on the GET stream, or keeps it until one opens.

@@ -34,14 +34,14 @@ final class MCPSessionStore: Sendable {
 
     var all: [MCPSession] { sessions.withLock { Array($0.values) } }
 
-    /// Closes sessions idle for longer than the timeout and without an open GET stream; returns how many.
-    func expireIdle(nowMs: Int64) -> Int {
+    /// Closes sessions idle for longer than the timeout and without an open GET stream; returns their ids.
+    func expireIdle(nowMs: Int64) -> [String] {
         let expired = sessions.withLock { sessions -> [MCPSession] in
             let stale = sessions.values.filter { nowMs - $0.lastActivityMs > idleTimeoutMs && !$0.hasGetStream }
             for session in stale { sessions[session.id] = nil }
             return stale
         }
         for session in expired { session.close() }
-        return expired.count
+        return expired.map(\.id)
     }
 }

@@ -96,7 +96,12 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
                 {
                 case .message(let response): return Self.json(response)
                 case .stream(let stream): return .eventStream(stream, headers: headers)
-                case .none: return HTTPResponse(status: 204)  // cancelled by the client: no JSON-RPC response
+                case .none:
+                    // Cancelled by the client: no JSON-RPC response, but still a 200 event stream (one that ends
+                    // at once), the answer shape clients expect for a request.
+                    let ended = SSEStream()
+                    ended.finish()
+                    return .eventStream(ended, headers: headers)
                 }
             }
         }
@@ -114,7 +119,10 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         case .failure(let refusal): return refusal.response
         }
         let stream = SSEStream(limits: streamLimits)
-        session.attachGetStream(stream)
+        guard server.openEventStream(stream, for: session) else {
+            return Self.transportError(
+                404, .invalidRequest("Session not found: it ended or expired; initialize a new one"))
+        }
         return .eventStream(stream, headers: [Self.sessionHeader: session.id])
     }
 

@@ -1,4 +1,5 @@
 import ErrandEngine
+import ErrandHTTP
 import ErrandProtocol
 import Synchronization
 
@@ -6,9 +7,13 @@ import Synchronization
 /// change of a task a session created or looked at, `notifications/progress` for tasks whose call carried a
 /// progress token, and in-task `elicitation/create` requests.
 final class TaskNotifier: Sendable {
+    /// An in-task request the client has not answered yet.
     private struct PendingInput {
         var taskID: TaskID
         var requestID: String
+        /// The session asked: only it may answer, and it gets the request again when its GET stream reopens.
+        var sessionID: String
+        var event: SSEEvent
     }
 
     private struct State {
@@ -37,6 +42,13 @@ final class TaskNotifier: Sendable {
         state.withLock { _ = $0.watchers[taskID, default: []].insert(session) }
     }
 
+    func unwatch(_ taskID: TaskID, session: String) {
+        state.withLock { state in
+            state.watchers[taskID]?.remove(session)
+            if state.watchers[taskID]?.isEmpty == true { state.watchers[taskID] = nil }
+        }
+    }
+
     /// Tasks some session watches (for tests).
     var watchedTaskCount: Int { state.withLock { $0.watchers.count } }
 
@@ -46,7 +58,10 @@ final class TaskNotifier: Sendable {
         case .created:
             return
         case .deleted:
-            state.withLock { _ = $0.watchers.removeValue(forKey: task.id) }
+            state.withLock { state in
+                state.watchers.removeValue(forKey: task.id)
+                Self.forgetInputs(of: task.id, in: &state)
+            }
             return
         case .inputRequested(let requestID, let request):
             requestInput(task: task, requestID: requestID, request: request)
@@ -55,8 +70,10 @@ final class TaskNotifier: Sendable {
             break
         }
         var audience =
-            state.withLock { state in
-                task.status.isTerminal ? state.watchers.removeValue(forKey: task.id) : state.watchers[task.id]
+            state.withLock { state -> Set<String>? in
+                guard task.status.isTerminal else { return state.watchers[task.id] }
+                Self.forgetInputs(of: task.id, in: &state)
+                return state.watchers.removeValue(forKey: task.id)
             } ?? []
         if let creator = task.owner.session { audience.insert(creator) }
         let status = MCPSession.event(
@@ -81,23 +98,55 @@ final class TaskNotifier: Sendable {
     }
 
     /// Delivers an in-task input request as `elicitation/create` to the creating session, or answers it with
-    /// an error at once when that client cannot be asked.
+    /// an error at once when that client cannot be asked. Unanswered requests are sent again whenever the
+    /// session's GET stream reopens (same id), so a dropped stream cannot strand the task in `input_required`.
     private func requestInput(task: TaskRecord, requestID: String, request: JSONValue) {
         let rpcID = JSONRPCID.string("errand-input-\(requestID)")
-        guard let session = task.owner.session.flatMap(sessions.session), session.declares("elicitation") else {
-            state.withLock { $0.pendingInputs[rpcID] = PendingInput(taskID: task.id, requestID: requestID) }
-            let error = JSONRPCError.methodNotFound("The client did not declare the elicitation capability")
-            Task { await self.deliverInputResponse(id: rpcID, outcome: .failure(error)) }
-            return
-        }
-        state.withLock { $0.pendingInputs[rpcID] = PendingInput(taskID: task.id, requestID: requestID) }
         var params = request.objectValue ?? [:]
         params["_meta"] = task.relatedTaskMeta
-        session.sendOnGetStream(.request(id: rpcID, method: "elicitation/create", params: .object(params)))
+        let event = MCPSession.event(.request(id: rpcID, method: "elicitation/create", params: .object(params)))
+        let sessionID = task.owner.session ?? ""
+        state.withLock {
+            $0.pendingInputs[rpcID] = PendingInput(
+                taskID: task.id, requestID: requestID, sessionID: sessionID, event: event)
+        }
+        guard let session = sessions.session(sessionID), session.declares("elicitation") else {
+            let error = JSONRPCError.methodNotFound("The client did not declare the elicitation capability")
+            Task { await self.answer(rpcID, outcome: .failure(error)) }
+            return
+        }
+        session.sendOnGetStream(event: event)
     }
 
-    /// Hands the client's answer to the waiting task. Unknown ids are ignored.
-    func deliverInputResponse(id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>) async {
+    /// Sends `session` the input requests it has not answered yet (its GET stream just opened).
+    func redeliverInputs(to session: MCPSession) {
+        let events = state.withLock { state in
+            state.pendingInputs.values.filter { $0.sessionID == session.id }.map(\.event)
+        }
+        for event in events { session.sendOnGetStream(event: event) }
+    }
+
+    /// The session ended: its tasks' open input requests can no longer be answered, so they fail.
+    func sessionEnded(_ sessionID: String) {
+        let ids = state.withLock { state in state.pendingInputs.filter { $0.value.sessionID == sessionID }.map(\.key) }
+        guard !ids.isEmpty else { return }
+        let error = JSONRPCError.invalidRequest("The session that was asked for input ended")
+        Task { for id in ids { await self.answer(id, outcome: .failure(error)) } }
+    }
+
+    /// Hands a client's answer to the waiting task — only from the session that was asked; others, and unknown
+    /// ids, are ignored.
+    func deliverInputResponse(id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>, from session: MCPSession)
+        async
+    {
+        guard state.withLock({ $0.pendingInputs[id]?.sessionID == session.id }) else { return }
+        await answer(id, outcome: outcome)
+    }
+
+    /// Open input requests (for tests).
+    var pendingInputCount: Int { state.withLock { $0.pendingInputs.count } }
+
+    private func answer(_ id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>) async {
         guard let pending = state.withLock({ $0.pendingInputs.removeValue(forKey: id) }) else { return }
         let response: JSONValue
         switch outcome {
@@ -105,5 +154,9 @@ final class TaskNotifier: Sendable {
         case .failure(let error): response = ["error": error.json]
         }
         try? await engine.provideInput(taskID: pending.taskID, requestID: pending.requestID, response: response)
+    }
+
+    private static func forgetInputs(of taskID: TaskID, in state: inout State) {
+        state.pendingInputs = state.pendingInputs.filter { $0.value.taskID != taskID }
     }
 }

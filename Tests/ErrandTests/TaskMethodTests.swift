@@ -223,4 +223,58 @@ import Testing
         #expect(result["result"]?["isError"] == true)
         #expect(result["result"]?["content"]?[0]?["text"]?.stringValue?.contains("elicitation") == true)
     }
+
+    @Test func anUnansweredElicitationIsSentAgainWhenTheGetStreamReopens() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize(capabilities: ["elicitation": [:]])
+        let first = try await app.openEventStream(session: session)
+        let task = try await createTask(app, session: session, tool: "approve_deployment", arguments: ["service": "x"])
+        let id = try #require(task["taskId"])
+        let asked = try await TestApplication.nextMessage(on: first, method: "elicitation/create")
+        first.cancel()  // the connection dropped before the client answered
+        let second = try await app.openEventStream(session: session)
+        let again = try await TestApplication.nextMessage(on: second, method: "elicitation/create")
+        #expect(again["id"] == asked["id"])
+        let answer = await app.post(
+            ["jsonrpc": "2.0", "id": again["id"]!, "result": ["action": "accept", "content": ["approve": true]]],
+            session: session)
+        #expect(answer.status == 202)
+        let result = try await app.call("tasks/result", ["taskId": id], session: session)
+        #expect(result["result"]?["content"]?[0]?["text"] == "deployed x")
+    }
+
+    @Test func onlyTheAskedSessionCanAnswerAnElicitation() async throws {
+        let app = try await TestApplication()
+        let owner = try await app.initialize(capabilities: ["elicitation": [:]])
+        let stream = try await app.openEventStream(session: owner)
+        let task = try await createTask(app, session: owner, tool: "approve_deployment", arguments: ["service": "y"])
+        let id = try #require(task["taskId"])
+        let asked = try await TestApplication.nextMessage(on: stream, method: "elicitation/create")
+        let intruder = try await app.initialize(capabilities: ["elicitation": [:]])
+        _ = await app.post(
+            ["jsonrpc": "2.0", "id": asked["id"]!, "result": ["action": "accept", "content": ["approve": true]]],
+            session: intruder)
+        try await Task.sleep(for: .milliseconds(100))
+        let still = try await app.call("tasks/get", ["taskId": id], session: owner)
+        #expect(still["result"]?["status"] == "input_required")
+        _ = await app.post(["jsonrpc": "2.0", "id": asked["id"]!, "result": ["action": "decline"]], session: owner)
+        let result = try await app.call("tasks/result", ["taskId": id], session: owner)
+        #expect(result["result"]?["content"]?[0]?["text"] == "deployment of y not approved")
+    }
+
+    @Test func endingTheAskedSessionFailsTheWaitingTask() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize(capabilities: ["elicitation": [:]])
+        let stream = try await app.openEventStream(session: session)
+        let task = try await createTask(app, session: session, tool: "approve_deployment", arguments: ["service": "z"])
+        let id = try #require(task["taskId"])
+        _ = try await TestApplication.nextMessage(on: stream, method: "elicitation/create")
+        var headers = TestApplication.jsonHeaders
+        headers.set("Mcp-Session-Id", session)
+        _ = await app.send(HTTPRequest(method: "DELETE", target: "/mcp", headers: headers))
+        let other = try await app.initialize()
+        let result = try await app.call("tasks/result", ["taskId": id], session: other)
+        #expect(result["result"]?["isError"] == true)
+        #expect(result["result"]?["content"]?[0]?["text"]?.stringValue?.contains("session") == true)
+    }
 }

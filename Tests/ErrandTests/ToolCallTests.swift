@@ -116,7 +116,13 @@ import Testing
             ["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": 77, "reason": "user"]],
             session: session)
         let response = await call.value
-        #expect(response.status == 204)
+        // No JSON-RPC response for a cancelled request: a 200 event stream that ends without one.
+        #expect(response.status == 200)
+        guard case .eventStream(let stream) = response.body else {
+            Issue.record("expected an event stream")
+            return
+        }
+        #expect(await stream.next() == nil)
     }
 
     @Test func resourcesAndPromptsWorkAsPlainRequests() async throws {
