@@ -12,6 +12,19 @@ import Testing
         #expect(again.status == .completed)
     }
 
+    @Test(.timeLimit(.minutes(1))) func waitingDuringShutdownAnswersAtOnce() async throws {
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner)
+        let record = try await engine.submit(submission("gate"))
+        let stopping = Task { await engine.shutdown() }
+        try await Task.sleep(for: .milliseconds(20))
+        // Nothing will end the task or fire a timeout any more: the wait must not hang.
+        let waited = try await engine.waitForTerminal(record.id, for: .anonymous)
+        #expect(!waited.status.isTerminal)
+        runner.gate.open()
+        await stopping.value
+    }
+
     @Test func manyWaitersWakeWhenTheTaskEnds() async throws {
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner)
