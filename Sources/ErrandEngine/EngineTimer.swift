@@ -15,6 +15,8 @@ final class EngineTimer: Sendable {
         case releaseWaiter(TaskID, waiter: UInt64)
         /// Time to look for expired tasks.
         case reap
+        /// Try again to store a task whose last write failed.
+        case reflush(TaskID)
     }
 
     private struct Entry {

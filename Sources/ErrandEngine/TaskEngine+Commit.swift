@@ -57,7 +57,9 @@ extension TaskEngine {
 
     /// Stores and publishes every staged write of `id`, in order; returns once the writes staged before the
     /// call are stored. If another flush of the task is running, waits for it instead.
-    /// - Throws: `.storage` if a write failed (the in-memory state stays; the next write carries it).
+    /// - Throws: `.storage` if a write failed. Nothing of the failed batch is published; it goes back to the
+    ///   front of the task's outbox, so the task stays known (and its waiters wait) until a later flush — the
+    ///   next write, or a retry the engine schedules itself — stores it.
     func flush(_ id: TaskID) async throws(TaskEngineError) {
         guard let entry = active[id] else { return }
         if entry.flushing {
@@ -81,13 +83,16 @@ extension TaskEngine {
                 try await store.update(latest.record)
             } catch {
                 logger.error(
-                    "could not store task", metadata: ["task": "\(id)", "error": "\(error)"])
+                    "could not store task; will retry", metadata: ["task": "\(id)", "error": "\(error)"])
                 failure = .storage("store the task", error)
+                mutate(id) { $0.outbox.insert(contentsOf: batch, at: 0) }
+                break
             }
             for write in batch {
                 for change in write.changes { events.publish(change, task: write.record) }
             }
         }
+        if failure != nil, lifecycle != .shuttingDown { schedule(.reflush(id), after: .seconds(1)) }
         let waiters =
             mutate(id) { entry -> [CheckedContinuation<TaskEngineError?, Never>] in
                 entry.flushing = false

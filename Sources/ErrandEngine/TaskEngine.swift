@@ -93,6 +93,7 @@ public actor TaskEngine {
             case .timeout(let id, let serial): await attemptTimedOut(id, serial: serial)
             case .retry(let id, let ticket): await backoffEnded(id, ticket: ticket)
             case .releaseWaiter(let id, let waiter): releaseWaiter(id, waiter: waiter)
+            case .reflush(let id): await flushLogged(id)
             case .reap:
                 _ = await reapExpired()
                 if lifecycle == .started { schedule(.reap, after: configuration.reapInterval) }
