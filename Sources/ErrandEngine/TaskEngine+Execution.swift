@@ -47,7 +47,18 @@ extension TaskEngine {
     /// that already ended (cancelled, timed out) is discarded.
     func attemptFinished(_ id: TaskID, serial: UInt64, owner: String, result: TaskRunResult) async {
         releaseSlot(owner)
-        guard lifecycle != .shuttingDown else { return }
+        guard lifecycle != .shuttingDown else {
+            // A result that made it before the process stops is kept (the attempt runs inside the Task that
+            // shutdown() awaits, so this store write finishes before the store closes). Anything else — a
+            // failure, most likely the cancellation itself — leaves the task for recovery at the next start.
+            if result.status == .completed, let entry = active[id], entry.runningSerial == serial,
+                !entry.record.status.isTerminal
+            {
+                transition(id, to: .completed, message: result.statusMessage, outcome: result.outcome)
+                await flushLogged(id)
+            }
+            return
+        }
         guard let entry = active[id], entry.runningSerial == serial, !entry.record.status.isTerminal else {
             await startQueued()
             return

@@ -62,4 +62,18 @@ import Testing
         #expect(try await next.task(record.id, for: .anonymous).status == .failed)
         await next.shutdown()
     }
+
+    @Test(.timeLimit(.minutes(1))) func aResultThatArrivesDuringShutdownIsKept() async throws {
+        let store = MemoryTaskStore()
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner, store: store)
+        let record = try await engine.submit(submission("stubborn"))
+        let stopping = Task { await engine.shutdown() }
+        try await Task.sleep(for: .milliseconds(20))
+        runner.gate.open()  // the attempt ignores cancellation and completes while shutdown waits for it
+        await stopping.value
+        let stored = try #require(try await store.task(record.id))
+        #expect(stored.status == .completed)
+        #expect(stored.outcome != nil)
+    }
 }
