@@ -8,7 +8,7 @@ import Synchronization
 /// in front of one task engine.
 public final class ErrandApplication: HTTPResponder {
     public let configuration: ErrandConfiguration
-    public let engine: TaskEngine
+    public let engine: any TaskService
     public let mcp: MCPServer
     let endpoint: StreamableHTTPEndpoint
     let staticFiles: StaticFiles?
@@ -21,9 +21,21 @@ public final class ErrandApplication: HTTPResponder {
     private let sweeper = Mutex<Task<Void, Never>?>(nil)
     private let authPoller = Mutex<Task<Void, Never>?>(nil)
 
-    public init(
+    /// A server whose tasks one ``TaskEngine`` keeps in `store` and runs in this process.
+    public convenience init(
         configuration: ErrandConfiguration, catalog: Catalog, store: any TaskStore,
         clock: any EngineClock = SystemEngineClock(), logger: Logger
+    ) {
+        self.init(configuration: configuration, catalog: catalog, clock: clock, logger: logger) { runner in
+            TaskEngine(store: store, runner: runner, configuration: configuration.engine, clock: clock, logger: logger)
+        }
+    }
+
+    /// A server in front of the engine `makeEngine` builds around the runner of `catalog`'s tools (a
+    /// ``ClusterEngine`` to share tasks with other nodes).
+    public init(
+        configuration: ErrandConfiguration, catalog: Catalog, clock: any EngineClock = SystemEngineClock(),
+        logger: Logger, engine makeEngine: (any TaskRunner) -> any TaskService
     ) {
         self.configuration = configuration
         let authenticator = configuration.authenticator
@@ -31,8 +43,7 @@ public final class ErrandApplication: HTTPResponder {
         self.metricsOpen = authenticator == nil || RequestGuard.isLoopback(configuration.http.host)
         self.logger = logger
         let runner = CatalogRunner(catalog: catalog, logger: logger)
-        self.engine = TaskEngine(
-            store: store, runner: runner, configuration: configuration.engine, clock: clock, logger: logger)
+        self.engine = makeEngine(runner)
         self.mcp = MCPServer(
             catalog: catalog, engine: engine, configuration: configuration.mcp, clock: clock, logger: logger)
         self.endpoint = StreamableHTTPEndpoint(server: mcp, streamLimits: configuration.streamLimits)

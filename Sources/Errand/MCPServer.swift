@@ -17,7 +17,7 @@ public final class MCPServer: Sendable {
     }
 
     public let catalog: Catalog
-    public let engine: TaskEngine
+    public let engine: any TaskService
     public let configuration: MCPConfiguration
     let runner: CatalogRunner
     let sessions: MCPSessionStore
@@ -28,7 +28,7 @@ public final class MCPServer: Sendable {
     let logger: Logger
 
     public init(
-        catalog: Catalog, engine: TaskEngine, configuration: MCPConfiguration = .init(),
+        catalog: Catalog, engine: any TaskService, configuration: MCPConfiguration = .init(),
         clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.mcp")
     ) {
         self.catalog = catalog

@@ -24,10 +24,10 @@ final class TaskNotifier: Sendable {
     }
 
     private let sessions: MCPSessionStore
-    private let engine: TaskEngine
+    private let engine: any TaskService
     private let state = Mutex(State())
 
-    init(sessions: MCPSessionStore, engine: TaskEngine) {
+    init(sessions: MCPSessionStore, engine: any TaskService) {
         self.sessions = sessions
         self.engine = engine
         let subscription = engine.events.subscribe { [weak self] event in self?.handle(event) }.subscription

@@ -8,7 +8,7 @@ import Synchronization
 /// the MCP endpoint uses, for curl, scripts and the dashboard.
 final class RESTAPI: Sendable {
     let catalog: Catalog
-    let engine: TaskEngine
+    let engine: any TaskService
     let mcp: MCPServer
     let runner: CatalogRunner
     let metrics: Metrics

@@ -1,0 +1,148 @@
+public import ErrandProtocol
+
+/// A database that several processes (nodes) share, each running a ``ClusterEngine``: PostgreSQL in production,
+/// ``MemoryClusterStore`` for tests (several engines in one process).
+///
+/// Unlike a ``TaskStore``, a cluster store has many writers. Every write that belongs to an attempt carries the
+/// attempt's fencing token and is refused once the task no longer carries that token (the lease lapsed and the
+/// task was taken over, or it was cancelled), so a node that lost its lease can never overwrite the work of the
+/// attempt that replaced it. Writes that are not an attempt's (insert, cancel, lease takeover, delete) are
+/// atomic read-modify-writes under the store's own row lock.
+///
+/// Every successful write is announced to the other nodes as a ``ClusterSignal`` (PostgreSQL: `NOTIFY` in the
+/// same transaction, so a signal is sent if and only if the write committed). A node is not sent its own signals.
+public protocol ClusterStore: Sendable {
+    // MARK: Reads
+
+    /// The task with `id`, or `nil` if none is stored.
+    func task(_ id: TaskID) async throws -> TaskRecord?
+
+    /// As ``TaskStore/list(_:)``: newest first by (`createdAt`, `id`), at most `query.limit`.
+    func list(_ query: TaskStoreQuery) async throws -> [TaskRecord]
+
+    /// How many tasks are stored in each status.
+    func counts() async throws -> [TaskStatus: Int]
+
+    /// How many non-terminal tasks the owner with this ``TaskOwner/quotaKey`` has.
+    func activeCount(ownerKey: String) async throws -> Int
+
+    /// Up to `limit` terminal tasks whose `expiresAt` is at or before `nowMs`.
+    func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord]
+
+    // MARK: Writes that are not an attempt's
+
+    /// Stores a new `queued` task (attempt 0, no lease) and signals ``ClusterSignal/wake`` and `.changed(.created)`.
+    /// - Throws: if a task with the same id exists, or the write failed.
+    func insert(_ task: TaskRecord, origin: String) async throws
+
+    /// Atomically takes up to `limit` runnable tasks for `node`: status `queued` and `runAfter <= nowMs`, highest
+    /// `priority` first, then oldest `createdAt`; rows another claimer is taking at the same moment are skipped, not
+    /// waited for (`FOR UPDATE SKIP LOCKED`). Each claimed task is stored `working` with `attempt + 1`, a history
+    /// entry, a lease held by `node` until `nowMs + leaseMs`, and a fencing token greater than every token issued
+    /// before by this store. Signals `.changed(.status)` for each.
+    func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask]
+
+    /// Cancels a non-terminal task: applies `cancelled` with `message` at `nowMs` (history included), clears
+    /// its lease and fencing token so the running attempt's later writes are refused, and signals
+    /// `.changed(.status)` (the node running it sees status `cancelled` and stops the work).
+    func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws -> ClusterCancelOutcome
+
+    /// Takes back every `working` or `input_required` task whose lease ended before `nowMs` (its node died or
+    /// stalled): up to `limit` of them, skipping rows locked by others. For each, `decide` returns the record to
+    /// store — queued again (a new attempt will be claimed) or failed — and the store clears the lease and the
+    /// fencing token, sets `runAfter` to `nowMs`, stores it, and signals `.changed(.status)` (plus ``ClusterSignal/wake``
+    /// if any was queued). Returns the stored records.
+    func reclaimExpiredLeases(
+        nowMs: Int64, limit: Int, origin: String, decide: @Sendable (TaskRecord) -> TaskRecord
+    ) async throws -> [TaskRecord]
+
+    /// Deletes the tasks with these ids that are terminal (others and unknown ids are ignored) and signals
+    /// `.changed(.deleted)` for each deleted one. Returns the deleted records.
+    func delete(_ ids: [TaskID], origin: String) async throws -> [TaskRecord]
+
+    // MARK: Writes that belong to an attempt (fenced)
+
+    /// Stores `record` — progress, `working` ⇄ `input_required`, a final status, or `queued` for a retry — if the
+    /// task still carries `lease.fence` and is not terminal; else writes nothing and returns `false`.
+    ///
+    /// A `queued` record ends the attempt: the lease and the token are cleared and `runAfter` is set to
+    /// `runAfterMs` (a retry backoff), and ``ClusterSignal/wake`` is signalled. A terminal record also clears the
+    /// lease. Signals `change` for the task.
+    func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?) async throws -> Bool
+
+    /// Extends the leases `node` holds to `untilMs`. Returns the ids among `leases` whose token the task no longer
+    /// carries (cancelled, taken over, deleted): their attempts must stop.
+    func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID>
+
+    // MARK: Input requests (the attempt runs on one node, the client that answers may be on another)
+
+    /// Stores `record` (status `input_required`) and the open request `requestID` if the token matches (as
+    /// ``write(_:lease:change:runAfterMs:)``), and signals `.changed(.inputRequested(requestID))`.
+    func openInputRequest(_ record: TaskRecord, lease: TaskLease, requestID: String, request: JSONValue)
+        async throws -> Bool
+
+    /// The request of an open, unanswered input request, or `nil`.
+    func inputRequest(taskID: TaskID, requestID: String) async throws -> JSONValue?
+
+    /// Records the answer to an open, unanswered request and signals ``ClusterSignal/inputAnswered(_:requestID:)``.
+    /// Returns `false` if the request is unknown or already answered.
+    func answerInputRequest(taskID: TaskID, requestID: String, response: JSONValue, origin: String) async throws -> Bool
+
+    /// The answer to `requestID` if one was recorded; removes the request.
+    func takeInputAnswer(taskID: TaskID, requestID: String) async throws -> JSONValue?
+
+    // MARK: Signals
+
+    /// The signals other nodes' writes send, for `node` (its own writes are not echoed). After the store lost and
+    /// regained its connection to the database it yields ``ClusterSignal/resynchronize``: signals may have been
+    /// missed, so re-read what matters. Call once per node; the stream ends when the store closes.
+    func signals(node: String) -> AsyncStream<ClusterSignal>
+}
+
+/// One attempt's hold on a task: the fencing token every write of the attempt carries.
+public struct TaskLease: Sendable, Hashable {
+    public var taskID: TaskID
+    public var fence: Int64
+    public init(taskID: TaskID, fence: Int64) {
+        self.taskID = taskID
+        self.fence = fence
+    }
+}
+
+/// A task ``ClusterStore/claim(node:limit:nowMs:leaseMs:)`` handed to a node: as stored (`working`, new attempt).
+public struct ClaimedTask: Sendable, Hashable {
+    public var record: TaskRecord
+    public var lease: TaskLease
+    public init(record: TaskRecord, lease: TaskLease) {
+        self.record = record
+        self.lease = lease
+    }
+}
+
+public enum ClusterCancelOutcome: Sendable, Hashable {
+    case cancelled(TaskRecord)
+    case alreadyTerminal(TaskRecord)
+    case notFound
+}
+
+/// What kind of change a signal announces; maps onto ``TaskEvent/Change`` (the request of `.inputRequested` is
+/// read with ``ClusterStore/inputRequest(taskID:requestID:)``).
+public enum ClusterChange: Sendable, Hashable {
+    case created
+    case status
+    case progress
+    case inputRequested(requestID: String)
+    case deleted
+}
+
+/// What another node did.
+public enum ClusterSignal: Sendable, Hashable {
+    /// Runnable work may be waiting: claim if a slot is free.
+    case wake
+    /// Another node stored a change of the task; `status` is its status after the change.
+    case changed(TaskID, ClusterChange, status: TaskStatus)
+    /// An input request of a task was answered (the node running the task takes the answer).
+    case inputAnswered(TaskID, requestID: String)
+    /// Signals may have been lost (the connection to the database dropped and came back).
+    case resynchronize
+}
