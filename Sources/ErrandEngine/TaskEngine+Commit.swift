@@ -92,7 +92,7 @@ extension TaskEngine {
                 for change in write.changes { events.publish(change, task: write.record) }
             }
         }
-        if failure != nil, lifecycle != .shuttingDown { schedule(.reflush(id), after: .seconds(1)) }
+        if failure != nil, !isStopping { schedule(.reflush(id), after: .seconds(1)) }
         let waiters =
             mutate(id) { entry -> [CheckedContinuation<TaskEngineError?, Never>] in
                 entry.flushing = false

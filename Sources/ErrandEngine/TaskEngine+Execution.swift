@@ -8,7 +8,7 @@ extension TaskEngine {
         if let timeout = policy.timeout { schedule(.timeout(record.id, serial: serial), after: timeout) }
         let runner = self.runner
         let owner = record.owner.quotaKey
-        return Task.detached { [self] in
+        let attempt = Task.detached { [self] in
             let id = record.id
             let context = TaskContext(
                 taskID: id, attempt: record.attempt,
@@ -17,11 +17,13 @@ extension TaskEngine {
             let result = await runner.run(record, context: context)
             await self.attemptFinished(id, serial: serial, owner: owner, result: result)
         }
+        attempts[serial] = attempt  // attemptFinished, which removes it, runs on this actor after we return
+        return attempt
     }
 
     /// Starts queued tasks while worker slots are free, then stores their `working` status.
     func startQueued() async {
-        guard lifecycle != .shuttingDown else { return }
+        guard !isStopping else { return }
         var started: [TaskID] = []
         while running < configuration.maxConcurrentTasks {
             guard
@@ -46,8 +48,9 @@ extension TaskEngine {
     /// An attempt returned: the task ends, or waits out a backoff before its next attempt. A result for a task
     /// that already ended (cancelled, timed out) is discarded.
     func attemptFinished(_ id: TaskID, serial: UInt64, owner: String, result: TaskRunResult) async {
+        attempts[serial] = nil
         releaseSlot(owner)
-        guard lifecycle != .shuttingDown else {
+        guard !isStopping else {
             // A result that made it before the process stops is kept (the attempt runs inside the Task that
             // shutdown() awaits, so this store write finishes before the store closes). Anything else — a
             // failure, most likely the cancellation itself — leaves the task for recovery at the next start.
@@ -92,8 +95,7 @@ extension TaskEngine {
 
     /// A retry backoff ended: put the task back in the run queue.
     func backoffEnded(_ id: TaskID, ticket: UInt64) async {
-        guard lifecycle == .started || lifecycle == .idle,
-            let entry = active[id], case .backoff(let current) = entry.phase, current == ticket
+        guard !isStopping, let entry = active[id], case .backoff(let current) = entry.phase, current == ticket
         else { return }
         enqueue(id, priority: entry.record.priority, owner: entry.record.owner.quotaKey)
         await startQueued()

@@ -61,26 +61,28 @@ extension TaskEngine {
         return false
     }
 
-    /// Stops taking work (``submit(_:)`` throws `.shuttingDown`), cancels running attempts and waits for them to
-    /// return, releases waiters, and stops the timer and the reaper.
+    /// Stops taking work (``submit(_:)`` throws `.shuttingDown`), cancels every attempt and waits until each has
+    /// returned, releases waiters, and stops the timer and the reaper.
     ///
-    /// Tasks that were running or queued stay in the store as they are; the next ``start()`` recovers them.
+    /// "Every attempt" includes those of tasks that already ended (cancelled, timed out) while their work is still
+    /// unwinding: when this returns, no attempt of this engine runs any more, so the store can be closed. Tasks
+    /// that were running or queued stay in the store as they are; the next ``start()`` recovers them. A second
+    /// call returns at once.
     public func shutdown() async {
-        guard lifecycle != .shuttingDown else { return }
+        guard !isStopping else { return }
         lifecycle = .shuttingDown
         timer.stop()
         timerDriver?.cancel()
         timerDriver = nil
-        var attempts: [Task<Void, Never>] = []
-        for entry in active.values {
-            if case .running(_, let task) = entry.phase {
-                task.cancel()
-                attempts.append(task)
-            }
-        }
+        for attempt in attempts.values { attempt.cancel() }
         releaseAllWaiters()
-        for attempt in attempts { await attempt.value }
-        logger.info("task engine stopped", metadata: ["cancelledAttempts": "\(attempts.count)"])
+        let cancelled = attempts.count
+        while let (serial, attempt) = attempts.first {
+            await attempt.value
+            attempts[serial] = nil  // attemptFinished removed it already; never loop on one that did not
+        }
+        lifecycle = .stopped
+        logger.info("task engine stopped", metadata: ["cancelledAttempts": "\(cancelled)"])
     }
 
     /// Deletes terminal tasks whose ttl has passed (never a non-terminal task or one somebody waits for) and

@@ -12,7 +12,7 @@ extension TaskEngine {
     ///   task would have to wait while the owner already has `queuedTasks` tasks waiting; `.shuttingDown` after
     ///   ``shutdown()``, `.storage` if the store refused the task.
     public func submit(_ submission: TaskSubmission) async throws(TaskEngineError) -> TaskRecord {
-        guard lifecycle != .shuttingDown else {
+        guard !isStopping else {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }
         let quotaKey = submission.owner.quotaKey
@@ -68,7 +68,7 @@ extension TaskEngine {
             throw .storage("create the task", error)
         }
         countsByStatus[status, default: 0] += 1
-        if lifecycle == .shuttingDown {
+        if isStopping {
             // Shutdown began while the store worked: leave the task stored for recovery at the next start.
             releaseQuota(submission.owner)
             if startsNow { releaseSlot(quotaKey) }

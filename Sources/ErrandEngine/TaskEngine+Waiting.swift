@@ -16,7 +16,7 @@ extension TaskEngine {
         }
         guard requester.mayAccess(entry.record.owner) else { throw .taskNotFound }
         // At shutdown nothing will end the task or fire a timeout any more: answer with it as it is.
-        if lifecycle == .shuttingDown { return entry.record }
+        if isStopping { return entry.record }
         if let timeout, timeout <= .zero { return entry.record }
         let waiter = makeSerial()
         if let timeout { schedule(.releaseWaiter(id, waiter: waiter), after: timeout) }

@@ -14,7 +14,10 @@ public actor TaskEngine {
     enum LifecycleState {
         case idle
         case started
+        /// ``shutdown()`` began: no new work starts; it waits for the work in flight.
         case shuttingDown
+        /// ``shutdown()`` returned: nothing of this engine runs or writes any more.
+        case stopped
     }
 
     /// Every change, fanned out to any number of subscribers.
@@ -32,6 +35,9 @@ public actor TaskEngine {
     /// Tasks this engine is working on (see ``ActiveTask``).
     var active: [TaskID: ActiveTask] = [:]
     var runQueue = TaskRunQueue()
+    /// Every attempt whose Swift task has not returned yet, by serial: also those of tasks that already ended
+    /// (cancelled, timed out) while their work still unwinds, so that ``shutdown()`` can wait for all of them.
+    var attempts: [UInt64: Task<Void, Never>] = [:]
     /// Attempts executing, including cancelled ones that have not returned yet; the worker slots taken.
     var running = 0
     /// Non-terminal tasks per ``TaskOwner/quotaKey``.
@@ -73,9 +79,12 @@ public actor TaskEngine {
         return nextSerial
     }
 
+    /// Whether ``shutdown()`` began: no new work starts.
+    var isStopping: Bool { lifecycle == .shuttingDown || lifecycle == .stopped }
+
     /// Starts the timer driver if it is not running.
     func ensureTimer() {
-        guard timerDriver == nil, lifecycle != .shuttingDown else { return }
+        guard timerDriver == nil, !isStopping else { return }
         let engine = WeakEngine(self)
         timerDriver = Task.detached { [timer] in
             await timer.run { actions in await engine.engine?.timerFired(actions) }
