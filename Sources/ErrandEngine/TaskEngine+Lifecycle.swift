@@ -65,7 +65,8 @@ extension TaskEngine {
     /// returned, releases waiters, and stops the timer and the reaper.
     ///
     /// "Every attempt" includes those of tasks that already ended (cancelled, timed out) while their work is still
-    /// unwinding: when this returns, no attempt of this engine runs any more, so the store can be closed. Tasks
+    /// unwinding, and submissions still awaiting the store: when this returns, no attempt of this engine runs
+    /// and no submission writes any more, so the store can be closed. Tasks
     /// that were running or queued stay in the store as they are; the next ``start()`` recovers them. A second
     /// call returns at once.
     public func shutdown() async {
@@ -80,6 +81,10 @@ extension TaskEngine {
         while let (serial, attempt) = attempts.first {
             await attempt.value
             attempts[serial] = nil  // attemptFinished removed it already; never loop on one that did not
+        }
+        // A submission awaiting the store finishes its writes (see submit) before the store may close.
+        while submissionsInFlight > 0 {
+            await withCheckedContinuation { submissionsDrained.append($0) }
         }
         lifecycle = .stopped
         logger.info("task engine stopped", metadata: ["cancelledAttempts": "\(cancelled)"])

@@ -15,6 +15,8 @@ extension TaskEngine {
         guard !isStopping else {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }
+        submissionsInFlight += 1
+        defer { submissionEnded() }
         let quotaKey = submission.owner.quotaKey
         let limits = submission.limits ?? configuration.defaultOwnerLimits
         if ownerLimits[quotaKey] != limits {
@@ -69,9 +71,26 @@ extension TaskEngine {
         }
         countsByStatus[status, default: 0] += 1
         if isStopping {
-            // Shutdown began while the store worked: leave the task stored for recovery at the next start.
+            // Shutdown began while the store worked: leave the task stored for recovery at the next start. One
+            // stored as `working` never ran: store it as queued (attempt 0), so that recovery runs it rather than
+            // count an interrupted attempt. shutdown() waits for this write.
             releaseQuota(submission.owner)
-            if startsNow { releaseSlot(quotaKey) }
+            guard startsNow else { return record }
+            releaseSlot(quotaKey)
+            let message = "queued: the server stopped before the task started"
+            record.status = .queued
+            record.statusMessage = message
+            record.attempt = 0
+            record.history = [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)]
+            do {
+                try await store.update(record)
+                countsByStatus[.working, default: 0] -= 1
+                countsByStatus[.queued, default: 0] += 1
+            } catch {
+                logger.error(
+                    "could not mark a task submitted during shutdown as queued",
+                    metadata: ["task": "\(record.id)", "error": "\(error)"])
+            }
             return record
         }
 
@@ -88,6 +107,15 @@ extension TaskEngine {
             await startQueued()
         }
         return record
+    }
+
+    /// A submission returned: wake ``shutdown()`` once none is in flight.
+    private func submissionEnded() {
+        submissionsInFlight -= 1
+        guard submissionsInFlight == 0 else { return }
+        let waiters = submissionsDrained
+        submissionsDrained = []
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Refuses a task that would have to wait while its owner already has `queuedTasks` tasks waiting.

@@ -38,6 +38,10 @@ public actor TaskEngine {
     /// Every attempt whose Swift task has not returned yet, by serial: also those of tasks that already ended
     /// (cancelled, timed out) while their work still unwinds, so that ``shutdown()`` can wait for all of them.
     var attempts: [UInt64: Task<Void, Never>] = [:]
+    /// Submissions past their first check that have not returned (they may be awaiting the store).
+    var submissionsInFlight = 0
+    /// ``shutdown()`` waiting for ``submissionsInFlight`` to reach zero.
+    var submissionsDrained: [CheckedContinuation<Void, Never>] = []
     /// Attempts executing, including cancelled ones that have not returned yet; the worker slots taken.
     var running = 0
     /// Non-terminal tasks per ``TaskOwner/quotaKey``.

@@ -30,4 +30,30 @@ import Testing
         #expect(await engine.lifecycle == .stopped)
         #expect(await engine.statistics().running == 0)
     }
+
+    @Test(.timeLimit(.minutes(1))) func aSubmissionThatRacesShutdownIsRecoveredAsNeverStarted() async throws {
+        let store = GatedStore()
+        let engine = makeEngine(store: store)
+        try await engine.start()
+        store.inserts.arm()
+        let submitting = Task { try await engine.submit(submission("instant")) }
+        await store.inserts.arrived.wait(for: 1)  // stored as working; the engine has not heard back yet
+        let stopping = Task { await engine.shutdown() }
+        #expect(await eventually { await engine.lifecycle != .started })
+        #expect(await engine.lifecycle == .shuttingDown, "shutdown returned while a submission awaited the store")
+        store.inserts.release()
+        let record = try await submitting.value
+        await stopping.value
+        let stored = try #require(try await store.base.task(record.id))
+        #expect(stored.status == .queued && stored.attempt == 0)
+        #expect(stored == record)
+
+        // The next start runs it as a task that never started, not as one interrupted (retry-less: failed).
+        let next = makeEngine(store: store.base)
+        try await next.start()
+        let done = try await terminal(next, record.id)
+        #expect(done.status == .completed && done.attempt == 1)
+        #expect(done.history.map(\.status) == [.queued, .working, .completed])
+        await next.shutdown()
+    }
 }
