@@ -57,8 +57,9 @@ extension TaskEngine {
 
         // Reserve the slot and the quota while the store works, so that concurrent submissions count this one.
         activePerOwner[quotaKey, default: 0] += 1
-        if startsNow { takeSlot(quotaKey) }
+        if startsNow { takeSlot(quotaKey) } else { pendingQueued[quotaKey, default: 0] += 1 }
         do {
+            defer { if !startsNow { releasePendingQueued(quotaKey) } }
             try await store.insert(record)
         } catch {
             releaseQuota(submission.owner)
@@ -109,6 +110,11 @@ extension TaskEngine {
         return record
     }
 
+    private func releasePendingQueued(_ owner: String) {
+        let remaining = (pendingQueued[owner] ?? 1) - 1
+        pendingQueued[owner] = remaining > 0 ? remaining : nil
+    }
+
     /// A submission returned: wake ``shutdown()`` once none is in flight.
     private func submissionEnded() {
         submissionsInFlight -= 1
@@ -123,7 +129,7 @@ extension TaskEngine {
         throws(TaskEngineError)
     {
         guard let queueLimit = limits.queuedTasks else { return }
-        let waiting = runQueue.count(of: owner)
+        let waiting = runQueue.count(of: owner) + (pendingQueued[owner] ?? 0)
         guard waiting >= queueLimit else { return }
         let retry = TaskEngineError.Code.quotaExceeded(retryAfterSeconds: quotaRetryAfterSeconds)
         if !mayRun, let cap = limits.concurrentTasks {

@@ -38,6 +38,9 @@ public actor TaskEngine {
     /// Every attempt whose Swift task has not returned yet, by serial: also those of tasks that already ended
     /// (cancelled, timed out) while their work still unwinds, so that ``shutdown()`` can wait for all of them.
     var attempts: [UInt64: Task<Void, Never>] = [:]
+    /// Queued submissions per ``TaskOwner/quotaKey`` still awaiting the store, not in ``runQueue`` yet: the
+    /// `queuedTasks` limit counts them.
+    var pendingQueued: [String: Int] = [:]
     /// Submissions past their first check that have not returned (they may be awaiting the store).
     var submissionsInFlight = 0
     /// ``shutdown()`` waiting for ``submissionsInFlight`` to reach zero.
