@@ -29,9 +29,18 @@ extension TaskEngine {
     }
 
     /// Cancels a task this engine does not run (left behind by a stopped engine, or run by another node).
+    ///
+    /// One such cancel of a task at a time: a second waits for the first and then looks again (so it gets
+    /// `.alreadyTerminal`, or tries itself if the first could not store the cancellation).
     private func cancelUnmanaged(_ id: TaskID, for requester: TaskOwner, message: String)
         async throws(TaskEngineError) -> TaskRecord
     {
+        if cancellingUnmanaged[id] != nil {
+            await withCheckedContinuation { cancellingUnmanaged[id, default: []].append($0) }
+            return try await cancel(id, for: requester, reason: message)
+        }
+        cancellingUnmanaged[id] = []
+        defer { for waiter in cancellingUnmanaged.removeValue(forKey: id) ?? [] { waiter.resume() } }
         guard var record = try await storedTask(id), requester.mayAccess(record.owner) else { throw .taskNotFound }
         guard !record.status.isTerminal else { throw Self.alreadyTerminal(record.status) }
         guard active[id] == nil else { return try await cancel(id, for: requester, reason: message) }

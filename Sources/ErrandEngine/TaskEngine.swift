@@ -57,6 +57,8 @@ public actor TaskEngine {
     var countsByStatus: [TaskStatus: Int] = [:]
     /// Tasks being deleted right now, so that two deletions never race.
     var deleting: Set<TaskID> = []
+    /// Tasks this engine does not manage whose cancellation is being stored, with the cancels waiting for it.
+    var cancellingUnmanaged: [TaskID: [CheckedContinuation<Void, Never>]] = [:]
     var reaping = false
     var nextSerial: UInt64 = 0
 
