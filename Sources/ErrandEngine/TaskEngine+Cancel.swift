@@ -8,6 +8,7 @@ extension TaskEngine {
     public func cancel(_ id: TaskID, for requester: TaskOwner, reason: String? = nil)
         async throws(TaskEngineError) -> TaskRecord
     {
+        await untilStarted()  // a task recovery has not reached yet must not be cancelled behind its back
         let message = reason ?? "Cancelled by request"
         guard let entry = active[id] else { return try await cancelUnmanaged(id, for: requester, message: message) }
         guard requester.mayAccess(entry.record.owner) else { throw .taskNotFound }

@@ -4,20 +4,30 @@ import Logging
 extension TaskEngine {
     /// Recovers unfinished tasks from the store and starts the reaper. Call once; later calls do nothing.
     ///
+    /// While it recovers, ``submit(_:)``, ``cancel(_:for:reason:)`` and ``shutdown()`` wait for it to finish, so
+    /// that recovery works from a snapshot no one changes under it (a task submitted meanwhile would be counted
+    /// twice or recovered a second time; a task cancelled meanwhile would be queued again).
+    ///
     /// A task found `queued`, `working` or `input_required` was left by an engine that stopped. If its policy
     /// allows another attempt it is queued again (history: "server restarted"); otherwise it fails with
     /// "Server restarted while the task was running".
     /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read.
     public func start() async throws {
         guard lifecycle == .idle else { return }
-        lifecycle = .started
+        lifecycle = .starting
+        defer {
+            lifecycle = lifecycle == .starting ? .started : lifecycle
+            let waiters = startWaiters
+            startWaiters = []
+            for waiter in waiters { waiter.resume() }
+        }
         let counts: [TaskStatus: Int]
         let unfinished: [TaskRecord]
         do {
             counts = try await store.counts()
             unfinished = try await store.unfinished()
         } catch {
-            lifecycle = .idle
+            lifecycle = .idle  // waiting callers go on as before any start
             throw TaskEngineError.storage("recover unfinished tasks", error)
         }
         for (status, count) in counts { countsByStatus[status, default: 0] += count }
@@ -70,6 +80,7 @@ extension TaskEngine {
     /// that were running or queued stay in the store as they are; the next ``start()`` recovers them. A second
     /// call returns at once.
     public func shutdown() async {
+        await untilStarted()  // recovery's own writes finish first
         guard !isStopping else { return }
         lifecycle = .shuttingDown
         timer.stop()

@@ -7,11 +7,12 @@ extension TaskEngine {
     /// The new task is `working` when a worker slot is free and its owner is below its `concurrentTasks` limit
     /// (its attempt has started by the time this returns), else `queued` with a status message saying about how
     /// many tasks are ahead. The requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`); the
-    /// record carries the effective value.
+    /// record carries the effective value. While ``start()`` recovers tasks, this waits for it to finish.
     /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks, or the
     ///   task would have to wait while the owner already has `queuedTasks` tasks waiting; `.shuttingDown` after
     ///   ``shutdown()``, `.storage` if the store refused the task.
     public func submit(_ submission: TaskSubmission) async throws(TaskEngineError) -> TaskRecord {
+        await untilStarted()
         guard !isStopping else {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }

@@ -13,6 +13,8 @@ public import Logging
 public actor TaskEngine {
     enum LifecycleState {
         case idle
+        /// ``start()`` is recovering tasks from the store; ``submit(_:)`` and ``cancel(_:for:reason:)`` wait.
+        case starting
         case started
         /// ``shutdown()`` began: no new work starts; it waits for the work in flight.
         case shuttingDown
@@ -31,6 +33,8 @@ public actor TaskEngine {
     let timer = EngineTimer()
 
     var lifecycle = LifecycleState.idle
+    /// Callers waiting for ``start()`` to finish recovering (see ``untilStarted()``).
+    var startWaiters: [CheckedContinuation<Void, Never>] = []
     var timerDriver: Task<Void, Never>?
     /// Tasks this engine is working on (see ``ActiveTask``).
     var active: [TaskID: ActiveTask] = [:]
@@ -86,6 +90,12 @@ public actor TaskEngine {
     func makeSerial() -> UInt64 {
         nextSerial += 1
         return nextSerial
+    }
+
+    /// Waits while ``start()`` recovers tasks, so that nothing acts on the store's tasks from a snapshot recovery
+    /// is about to overwrite (or counts a new task twice).
+    func untilStarted() async {
+        while lifecycle == .starting { await withCheckedContinuation { startWaiters.append($0) } }
     }
 
     /// Whether ``shutdown()`` began: no new work starts.
