@@ -182,6 +182,21 @@ import Testing
         await worker.shutdown()
     }
 
+    @Test func aWorkerThatMissedTheWakeSignalFindsTheTaskByPolling() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB) { $0.pollInterval = .milliseconds(20) }
+        try await serve.start()
+        try await worker.start()
+        store.dropSignals(to: "B")
+        let record = try await serve.submit(submission("instant"))
+        #expect(try await ended(serve, record.id).status == .completed)
+        #expect(runnerB.started.value == 1)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
     @Test func aDeletionOnOneNodeIsPublishedOnAnother() async throws {
         let store = MemoryClusterStore()
         let nodeA = makeNode("A", store: store)
