@@ -10,7 +10,12 @@ public import ErrandProtocol
 /// atomic read-modify-writes under the store's own row lock.
 ///
 /// Every successful write is announced to the other nodes as a ``ClusterSignal`` (PostgreSQL: `NOTIFY` in the
-/// same transaction, so a signal is sent if and only if the write committed). A node is not sent its own signals.
+/// same transaction, so a signal is sent if and only if the write committed). A node is not sent its own signals;
+/// the origin of an attempt's write (which names no origin) is the node holding the attempt's lease.
+///
+/// Open input requests belong to the attempt that opened them: they are dropped when that attempt ends — a write of
+/// `queued` or of a terminal status, a cancel, a lease takeover, a delete — so that an answer can never reach a
+/// later attempt or outlive the task.
 public protocol ClusterStore: Sendable {
     // MARK: Reads
 
@@ -66,8 +71,8 @@ public protocol ClusterStore: Sendable {
     /// task still carries `lease.fence` and is not terminal; else writes nothing and returns `false`.
     ///
     /// A `queued` record ends the attempt: the lease and the token are cleared and `runAfter` is set to
-    /// `runAfterMs` (a retry backoff), and ``ClusterSignal/wake`` is signalled. A terminal record also clears the
-    /// lease. Signals `change` for the task.
+    /// `runAfterMs` (a retry backoff; `nil`: runnable at once), and ``ClusterSignal/wake`` is signalled. A terminal
+    /// record also clears the lease. Signals `change` for the task.
     func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?) async throws -> Bool
 
     /// Extends the leases `node` holds to `untilMs`. Returns the ids among `leases` whose token the task no longer
@@ -88,7 +93,8 @@ public protocol ClusterStore: Sendable {
     /// Returns `false` if the request is unknown or already answered.
     func answerInputRequest(taskID: TaskID, requestID: String, response: JSONValue, origin: String) async throws -> Bool
 
-    /// The answer to `requestID` if one was recorded; removes the request.
+    /// The answer to `requestID` if one was recorded, removing the request; `nil` (and the request stays open) if it
+    /// is unanswered or unknown.
     func takeInputAnswer(taskID: TaskID, requestID: String) async throws -> JSONValue?
 
     // MARK: Signals
