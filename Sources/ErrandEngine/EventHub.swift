@@ -3,18 +3,15 @@ import Synchronization
 /// Fans task events out to subscribers and keeps the last few for replay (`Last-Event-ID`).
 ///
 /// ``publish(_:task:)`` stamps the next sequence number (1, 2, 3, …), records the event in a ring
-/// buffer of the last `replayWindow` events and calls every subscriber's handler synchronously on the
-/// publisher's thread, outside the hub's lock. Handlers therefore **must not block or await**: copy the event
+/// buffer of the last `replayWindow` events and calls the handler of every subscriber that may see the task
+/// synchronously on the publisher's thread, outside the hub's lock. A subscriber given an audience (see
+/// ``subscribe(after:visibleTo:_:)``) is only called for the tasks that audience may access, and the hub finds
+/// those subscribers by principal and team, so an event costs O(subscribers who may see it), not O(all). Handlers therefore **must not block or await**: copy the event
 /// into your own bounded buffer and return. A handler may cancel its subscription or subscribe others.
 ///
 /// The engine publishes from its actor only, so handlers see events in sequence order. Were several threads
 /// to publish at once, their events could reach a handler out of order; ``TaskEvent/sequence`` tells.
 public final class EventHub: Sendable {
-    private struct Subscriber {
-        var id: UInt64
-        var handler: @Sendable (TaskEvent) -> Void
-    }
-
     private struct StoredEvent {
         var sequence: UInt64
         var change: TaskEvent.Change
@@ -28,8 +25,9 @@ public final class EventHub: Sendable {
     private struct State {
         var lastSequence: UInt64 = 0
         var nextSubscriberID: UInt64 = 0
-        /// Copy-on-write: publish retains the array, so changing it never disturbs a delivery in progress.
-        var subscribers: [Subscriber] = []
+        /// Copy-on-write: publish retains the buckets it delivers to, so changing them never disturbs a
+        /// delivery in progress.
+        var subscribers = EventAudienceIndex<@Sendable (TaskEvent) -> Void>()
         /// The replay window, each task kept compactly (a tree of JSON values per event would cost ~1 KiB each).
         var ring: [StoredEvent] = []
         /// Where the next event goes once `ring` is full.
@@ -51,7 +49,7 @@ public final class EventHub: Sendable {
     public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
         let window = replayWindow
         let encoded = window > 0 ? TaskRecordCodec.encode(task) : []
-        let (event, subscribers) = state.withLock { state in
+        let (event, audience) = state.withLock { state in
             state.lastSequence += 1
             let event = TaskEvent(sequence: state.lastSequence, change: change, task: task)
             if window > 0 {
@@ -63,28 +61,30 @@ public final class EventHub: Sendable {
                     state.ringStart = (state.ringStart + 1) % window
                 }
             }
-            return (event, state.subscribers)
+            return (event, state.subscribers.audience(of: task.owner))
         }
-        for subscriber in subscribers { subscriber.handler(event) }
+        audience.forEach { handler in handler(event) }
         return event
     }
 
-    /// Subscribes `handler` to every event published from now on.
+    /// Subscribes `handler` to the events published from now on: every event, or with `visibleTo` those of the
+    /// tasks that requester may access (``TaskOwner/mayAccess(_:)``: tasks without a principal, the
+    /// requester's principal's, and its team's).
     ///
     /// `handler` is called synchronously on the publisher's thread: it must not block. If `after` is given,
     /// also returns the events with a larger sequence number that are still in the replay window — taken
     /// atomically with the subscription, so no event is both replayed and delivered, and none is missed.
     /// Live events may reach `handler` while you are still processing `replay`; order them by sequence.
     /// - Returns: `replay` is `nil` when `after` was given but some events after it have left the window (or
-    ///   `after` is newer than anything published): the caller must resynchronise from the store.
-    ///   Cancel `subscription` to stop deliveries.
-    public func subscribe(after: UInt64? = nil, _ handler: @escaping @Sendable (TaskEvent) -> Void) -> (
-        replay: [TaskEvent]?, subscription: EventSubscription
-    ) {
+    ///   `after` is newer than anything published): the caller must resynchronise from the store. The replay
+    ///   is not filtered by `visibleTo`. Cancel `subscription` to stop deliveries.
+    public func subscribe(
+        after: UInt64? = nil, visibleTo audience: TaskOwner? = nil, _ handler: @escaping @Sendable (TaskEvent) -> Void
+    ) -> (replay: [TaskEvent]?, subscription: EventSubscription) {
         let (stored, id) = state.withLock { state -> ([StoredEvent]?, UInt64) in
             state.nextSubscriberID += 1
             let id = state.nextSubscriberID
-            state.subscribers.append(Subscriber(id: id, handler: handler))
+            state.subscribers.insert(.init(id: id, audience: audience, handler: handler))
             guard let after else { return (nil, id) }
             return (Self.events(after: after, in: state), id)
         }
@@ -106,7 +106,7 @@ public final class EventHub: Sendable {
     }
 
     func unsubscribe(_ id: UInt64) {
-        state.withLock { state in state.subscribers.removeAll { $0.id == id } }
+        state.withLock { state in state.subscribers.remove(id: id) }
     }
 
     /// The sequence number of the last event published; 0 before the first.

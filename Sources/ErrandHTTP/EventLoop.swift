@@ -126,8 +126,7 @@ final class EventLoop: @unchecked Sendable {
         threadID.store(currentThreadID(), ordering: .relaxed)
         nextTick = now() &+ tickInterval
         while !stopRequested.load(ordering: .acquiring) {
-            let untilTick = nextTick > now() ? (nextTick - now()) / 1_000_000 + 1 : 0
-            let timeout = localTasks.isEmpty ? Int32(clamping: untilTick) : 0
+            let timeout = localTasks.isEmpty ? Self.waitMilliseconds(until: nextTick, now: now()) : 0
             do {
                 try selector.wait(timeoutMilliseconds: timeout) { event in handle(event) }
             } catch {
@@ -145,6 +144,14 @@ final class EventLoop: @unchecked Sendable {
         for case let connection? in connections { connection.closeImmediately() }
         localTasks.removeAll()
         threadID.store(0, ordering: .relaxed)
+    }
+
+    /// How long to wait for I/O before the tick at `deadline`, rounded up; 0 once it has passed. Reads the clock
+    /// once: comparing with one reading and subtracting another overflowed (and trapped) when the deadline
+    /// passed in between, which under load happened within a minute.
+    static func waitMilliseconds(until deadline: UInt64, now: UInt64) -> Int32 {
+        guard deadline > now else { return 0 }
+        return Int32(clamping: (deadline - now) / 1_000_000 + 1)
     }
 
     private func handle(_ event: Selector.Event) {

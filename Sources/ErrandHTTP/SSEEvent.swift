@@ -1,20 +1,25 @@
 /// One Server-Sent Event. `data` may span lines: it is written as one `data:` line per line.
+///
+/// The wire form (``encoded``) is made once, when the event is made or changed, so an event sent to many
+/// streams is encoded once and its bytes are shared (copy-on-write) by every stream that queues it.
 public struct SSEEvent: Sendable, Hashable {
-    public var id: String?
-    public var event: String?
-    public var data: String
+    public var id: String? { didSet { encoded = Self.encode(id: id, event: event, data: data, retry: retry) } }
+    public var event: String? { didSet { encoded = Self.encode(id: id, event: event, data: data, retry: retry) } }
+    public var data: String { didSet { encoded = Self.encode(id: id, event: event, data: data, retry: retry) } }
     /// Reconnection delay in milliseconds for the client (`retry:`).
-    public var retry: Int?
+    public var retry: Int? { didSet { encoded = Self.encode(id: id, event: event, data: data, retry: retry) } }
+    /// The wire form, ending with the blank line that dispatches the event.
+    public private(set) var encoded: [UInt8]
 
     public init(id: String? = nil, event: String? = nil, data: String, retry: Int? = nil) {
         self.id = id
         self.event = event
         self.data = data
         self.retry = retry
+        self.encoded = Self.encode(id: id, event: event, data: data, retry: retry)
     }
 
-    /// The wire form, ending with the blank line that dispatches the event.
-    public var encoded: [UInt8] {
+    private static func encode(id: String?, event: String?, data: String, retry: Int?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.utf8.count + 32)
         if let id { field("id", id, into: &out) }
@@ -55,11 +60,11 @@ public struct SSEEvent: Sendable, Hashable {
         }
     }
 
-    private func field(_ name: String, _ value: String, into out: inout [UInt8]) {
+    private static func field(_ name: String, _ value: String, into out: inout [UInt8]) {
         fieldBytes(name, Array(value.utf8.filter { $0 != 0x0A && $0 != 0x0D }), into: &out)
     }
 
-    private func fieldBytes(_ name: String, _ value: [UInt8], into out: inout [UInt8]) {
+    private static func fieldBytes(_ name: String, _ value: [UInt8], into out: inout [UInt8]) {
         out.append(contentsOf: name.utf8)
         if value.isEmpty {
             out.append(UInt8(ascii: ":"))

@@ -1,18 +1,25 @@
 // Load generator for scripts/load-test.sh: one epoll loop, raw sockets, no dependencies.
 //
 // Against an errand server on loopback it runs, at once:
-//   - N subscribers on GET /api/events (HTTP/1.0, so the stream is close-delimited), each timing every
+//   - N subscribers on GET /api/events (HTTP/1.0, so the stream is close-delimited), spread over P principals
+//     (subscriber i signs in as principal i % P, so each principal has N / P devices), each timing every
 //     task-completion event: lag = receipt wall-clock time - the event's task lastUpdatedAt;
 //   - task submissions at a fixed rate: POST /api/tools/sleep/call?task=true {"seconds":0} on a few
-//     pipelined keep-alive connections;
+//     pipelined keep-alive connections, signed in as the principals in turn: one in TEAM_EVERY submissions
+//     by the team's principals (the first TEAM_SIZE, who share a team and so see each other's tasks), the
+//     rest round robin by the other principals;
+//   - a count check: every subscriber must see one "created" and one "completed" event for each accepted
+//     task its principal may see (its own, or its team's);
 //   - /healthz probes every 50 ms on a keep-alive connection and every 100 ms on a fresh connection;
 //   - during a window, S slowloris connections that send one header byte every few seconds (reopened
 //     when the server's header timeout closes them);
 //   - every 5 s, the server's RSS, open descriptors and CPU time from /proc/PID.
 // At the end it closes everything, waits, counts the server's descriptors again and writes a JSON report.
 //
-//   loadgen --port P --pid PID [--subscribers 5000] [--rate 1000] [--duration 60] [--slowloris 500]
-//           [--slow-interval 3] [--token BEARER] [--out report.json]
+//   loadgen --port P --pid PID --tokens FILE [--subscribers 5000] [--rate 1000] [--duration 60]
+//           [--slowloris 500] [--slow-interval 3] [--team-size 4] [--team-every 10] [--drain 15]
+//           [--out report.json]
+// FILE holds one bearer token per line, one line per principal; principals 0 .. team-size-1 share a team.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -57,7 +64,8 @@ static double quantile(series *s, double q) {
     return s->values[i];
 }
 
-typedef struct conn {
+typedef struct conn conn;
+struct conn {
     int fd, kind, connected, dead;
     char *in;
     size_t in_len, in_cap;
@@ -65,23 +73,28 @@ typedef struct conn {
     size_t out_len;
     // subscribers
     int head_done, status;
-    uint64_t events, completions;
+    int principal;
+    uint64_t events, completions, creations;
     double max_lag_ms;
+    series lags;
     double closed_at;
     // request/response connections: send times of requests in flight, FIFO
     double sent_at[64];
-    int q_head, q_count, phase[64];
+    int q_head, q_count, phase[64], owner[64];
     // slowloris
     double opened_at, next_byte_at;
     int slow_index;
-} conn;
+};
 
 static const char *host = "127.0.0.1";
 static int port, server_pid;
 static int subscribers = 5000, rate = 1000, duration = 60, slow_count = 500;
 static double slow_interval = 3.0;
 static const char *out_path = "load-test.json";
-static const char *token = NULL;  // bearer token for /api (servers started with --auth-file)
+static char **tokens;  // one bearer token per principal (the server runs with --auth-file)
+static int principals, team_size = 4, team_every = 10;
+static double drain_limit = 15;
+static uint64_t *accepted_by;  // 202 answers per principal
 static int epfd;
 static double t0;
 
@@ -216,6 +229,7 @@ static double parse_stamp(const char *s) {
 
 static void on_event(conn *c, const char *block, size_t len) {
     c->events++;
+    if (memmem(block, len, "\"type\":\"created\"", 16)) c->creations++;
     // Task JSON has sorted keys: the task's own status comes right before "statusMessage" or "tool";
     // history entries carry "status" too but are followed by other keys.
     if (!memmem(block, len, "\"type\":\"status\"", 15)) return;
@@ -229,6 +243,7 @@ static void on_event(conn *c, const char *block, size_t len) {
     double lag = wall_ms() - published;
     c->completions++;
     if (lag > c->max_lag_ms) c->max_lag_ms = lag;
+    push(&c->lags, lag);
     push(&lag_all, lag);
 }
 
@@ -267,16 +282,20 @@ static void read_responses(conn *c) {
         if (c->in_len - start < head_len + (size_t)length) break;
         int status = atoi(c->in + start + 9);
         double latency_ms = 0;
-        int phase = -1;
+        int phase = -1, owner = -1;
         if (c->q_count) {
             latency_ms = (now() - c->sent_at[c->q_head]) * 1e3;
             phase = c->phase[c->q_head];
+            owner = c->owner[c->q_head];
             c->q_head = (c->q_head + 1) % 64;
             c->q_count--;
         }
         if (c->kind == SUBMIT) {
             push(&submit_latency, latency_ms);
-            if (status == 202) status_202++;
+            if (status == 202) {
+                status_202++;
+                if (owner >= 0) accepted_by[owner]++;
+            }
             else if (status == 429) status_429++;
             else status_other++;
         } else if (phase >= 0) {
@@ -324,13 +343,14 @@ static void on_readable(conn *c) {
 
 // ------------------------------------------------------------------ request writers
 
-static char submit_request[384], probe_request[128], fresh_request[160], sub_request[320];
+static char probe_request[128], fresh_request[160], authority[64];
 static const char *slow_script;
 
-static void queue_request(conn *c, const char *text, int phase) {
+static void queue_request(conn *c, const char *text, int phase, int owner) {
     int slot = (c->q_head + c->q_count) % 64;
     c->sent_at[slot] = now();
     c->phase[slot] = phase;
+    c->owner[slot] = owner;
     c->q_count++;
     send_text(c, text, strlen(text));
 }
@@ -345,7 +365,14 @@ static void on_connected(conn *c) {
         return;
     }
     c->connected = 1;
-    if (c->kind == SUB) send_text(c, sub_request, strlen(sub_request));
+    if (c->kind == SUB) {
+        char request[320];
+        int n = snprintf(request, sizeof request,
+                         "GET /api/events HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n"
+                         "Authorization: Bearer %s\r\n\r\n",
+                         authority, tokens[c->principal]);
+        send_text(c, request, (size_t)n);
+    }
     else if (c->kind == PROBE_FRESH) {
         c->sent_at[0] = c->opened_at;  // a fresh probe's latency includes connecting
         c->q_count = 1;
@@ -389,7 +416,43 @@ static void print_series_json(FILE *f, const char *name, series *s, int last) {
             s->count, p50, p99, max, last ? "" : ",");
 }
 
+// Reads one token per line; returns how many.
+static int read_tokens(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[256];
+    int n = 0, capacity = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0]) continue;
+        if (n == capacity) {
+            capacity = capacity ? capacity * 2 : 1024;
+            tokens = realloc(tokens, capacity * sizeof *tokens);
+        }
+        tokens[n++] = strdup(line);
+    }
+    fclose(f);
+    return n;
+}
+
+// Who submits the k-th task: one in team_every by the team (in turn), the others round robin by the rest.
+static int submitter(uint64_t k) {
+    int solo = principals - team_size;
+    if (team_size > 0 && (solo == 0 || (team_every > 0 && k % team_every == 0)))
+        return (int)((k / (team_every > 0 ? team_every : 1)) % team_size);
+    return team_size + (int)(k % solo);
+}
+
+// How many tasks a subscriber of `principal` may see: its own, or its team's.
+static uint64_t expected_for(int principal) {
+    if (principal >= team_size) return accepted_by[principal];
+    uint64_t sum = 0;
+    for (int p = 0; p < team_size; p++) sum += accepted_by[p];
+    return sum;
+}
+
 int main(int argc, char **argv) {
+    const char *tokens_path = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--host")) host = argv[i + 1];
         else if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
@@ -400,30 +463,31 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--slowloris")) slow_count = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--slow-interval")) slow_interval = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--out")) out_path = argv[i + 1];
-        else if (!strcmp(argv[i], "--token")) token = argv[i + 1];
+        else if (!strcmp(argv[i], "--tokens")) tokens_path = argv[i + 1];
+        else if (!strcmp(argv[i], "--team-size")) team_size = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--team-every")) team_every = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--drain")) drain_limit = atof(argv[i + 1]);
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
         }
     }
-    if (!port || !server_pid) {
-        fprintf(stderr, "usage: loadgen --port P --pid PID [options]\n");
+    if (!port || !server_pid || !tokens_path) {
+        fprintf(stderr, "usage: loadgen --port P --pid PID --tokens FILE [options]\n");
         return 2;
     }
+    principals = read_tokens(tokens_path);
+    if (principals < 1 || team_size < 0 || team_size > principals) {
+        fprintf(stderr, "loadgen: %s holds %d tokens; need at least one, and team-size %d at most that many\n",
+                tokens_path, principals, team_size);
+        return 2;
+    }
+    accepted_by = calloc(principals, sizeof *accepted_by);
     signal(SIGPIPE, SIG_IGN);
     t0 = 0;
     t0 = now();
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    char authority[64];
     snprintf(authority, sizeof authority, "%s:%d", host, port);
-    char credentials[160] = "";
-    if (token) snprintf(credentials, sizeof credentials, "Authorization: Bearer %s\r\n", token);
-    snprintf(sub_request, sizeof sub_request,
-             "GET /api/events HTTP/1.0\r\nHost: %s\r\nAccept: text/event-stream\r\n%s\r\n", authority, credentials);
-    snprintf(submit_request, sizeof submit_request,
-             "POST /api/tools/sleep/call?task=true HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-             "%sContent-Length: 13\r\n\r\n{\"seconds\":0}",
-             authority, credentials);
     snprintf(probe_request, sizeof probe_request, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", authority);
     snprintf(fresh_request, sizeof fresh_request,
              "GET /healthz HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", authority);
@@ -436,15 +500,16 @@ int main(int argc, char **argv) {
     submit_end = submit_start + duration;
     slow_start = submit_start + duration / 3.0;
     slow_end = submit_start + duration * 5.0 / 6.0;
-    double stop_at = submit_end + 3;
+    double stop_at = submit_end + 3, drain_until = submit_end + drain_limit;
 
     fds_before = count_fds();
     rss_before = rss_mib();
     fprintf(stderr, "server pid %d: %ld fds, %.1f MiB RSS before the run\n", server_pid, fds_before, rss_before);
     fprintf(stderr,
-            "plan: %d subscribers by t=%.0fs; %d submissions/s from t=%.0fs to %.0fs; %d slowloris from t=%.0fs "
-            "to %.0fs\n",
-            subscribers, ramp_end, rate, submit_start, submit_end, slow_count, slow_start, slow_end);
+            "plan: %d subscribers over %d principals (team of %d) by t=%.0fs; %d submissions/s from t=%.0fs to "
+            "%.0fs; %d slowloris from t=%.0fs to %.0fs\n",
+            subscribers, principals, team_size, ramp_end, rate, submit_start, submit_end, slow_count, slow_start,
+            slow_end);
 
     conn **subs = calloc(subscribers, sizeof *subs);
     enum { SUBMIT_CONNS = 16, PIPELINE = 32 };
@@ -457,12 +522,20 @@ int main(int argc, char **argv) {
 
     for (;;) {
         double t = now();
-        if (t >= stop_at) break;
+        // After the submissions, wait (up to --drain seconds) until every subscriber saw what it should.
+        if (t >= stop_at) {
+            int behind = 0;
+            for (int i = 0; i < subscribers && !behind; i++)
+                behind = subs[i] && !subs[i]->dead && subs[i]->head_done &&
+                         subs[i]->completions < expected_for(subs[i]->principal);
+            if (!behind || t >= drain_until) break;
+        }
         // subscribers: ramp up 2,000 per second
         int want = t >= ramp_end ? subscribers : (int)(t / ramp_end * subscribers);
         while (opened_subs < want) {
             subs[opened_subs] = open_conn(SUB);
             if (!subs[opened_subs]) sub_failed++;
+            else subs[opened_subs]->principal = opened_subs % principals;
             opened_subs++;
         }
         // submissions at a fixed rate, pipelined over a few keep-alive connections
@@ -472,8 +545,15 @@ int main(int argc, char **argv) {
             while (submitted < target && tries < SUBMIT_CONNS) {
                 conn *c = submitters[next_submitter];
                 if (!c || c->dead) c = submitters[next_submitter] = open_conn(SUBMIT);
-                if (c && c->q_count < PIPELINE && c->out_len + strlen(submit_request) < sizeof c->out) {
-                    queue_request(c, submit_request, 0);
+                int owner = submitter(submitted);
+                char request[384];
+                int length = snprintf(request, sizeof request,
+                                      "POST /api/tools/sleep/call?task=true HTTP/1.1\r\nHost: %s\r\n"
+                                      "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+                                      "Content-Length: 13\r\n\r\n{\"seconds\":0}",
+                                      authority, tokens[owner]);
+                if (c && c->q_count < PIPELINE && c->out_len + (size_t)length < sizeof c->out) {
+                    queue_request(c, request, 0, owner);
                     submitted++;
                     tries = 0;
                 } else {
@@ -485,12 +565,15 @@ int main(int argc, char **argv) {
         // /healthz probes
         if (t >= next_probe && probe && !probe->q_count) {
             if (probe->dead) probe = open_conn(PROBE_KEEPALIVE);
-            if (probe) queue_request(probe, probe_request, probe_phase(t));
+            if (probe) queue_request(probe, probe_request, probe_phase(t), -1);
             next_probe = t + 0.05;
         }
         if (t >= next_fresh && (!fresh || fresh->dead)) {
             fresh = open_conn(PROBE_FRESH);
-            if (fresh) fresh->phase[0] = probe_phase(t);
+            if (fresh) {
+                fresh->phase[0] = probe_phase(t);
+                fresh->owner[0] = -1;
+            }
             next_fresh = t + 0.1;
         }
         // slowloris: keep slow_count connections dribbling during the window
@@ -553,11 +636,32 @@ int main(int argc, char **argv) {
         live_at_end += !subs[i]->dead && subs[i]->head_done;
         push(&sub_max_lag, subs[i]->completions ? subs[i]->max_lag_ms : -1);
     }
-    uint64_t min_completions = UINT64_MAX, max_completions = 0;
+    // Every subscriber that was connected must have seen exactly what its principal may see; the slowest
+    // subscriber is the one whose own p99 lag is the highest.
+    uint64_t min_completions = UINT64_MAX, max_completions = 0, expected_total = 0, seen_total = 0;
+    long complete = 0, incomplete = 0, surplus = 0;
+    double slowest_p50 = -1, slowest_p99 = -1, slowest_max = -1;
+    int slowest = -1;
     for (int i = 0; i < opened_subs; i++) {
-        if (!subs[i] || !subs[i]->head_done) continue;
-        if (subs[i]->completions < min_completions) min_completions = subs[i]->completions;
-        if (subs[i]->completions > max_completions) max_completions = subs[i]->completions;
+        conn *c = subs[i];
+        if (!c || !c->head_done) continue;
+        if (c->completions < min_completions) min_completions = c->completions;
+        if (c->completions > max_completions) max_completions = c->completions;
+        uint64_t expected = expected_for(c->principal);
+        expected_total += expected;
+        seen_total += c->completions;
+        if (c->completions == expected && c->creations == expected) complete++;
+        else if (c->completions > expected || c->creations > expected) surplus++;
+        else incomplete++;
+        if (c->lags.count) {
+            double p99 = quantile(&c->lags, 0.99);
+            if (p99 > slowest_p99) {
+                slowest_p99 = p99;
+                slowest_p50 = quantile(&c->lags, 0.5);
+                slowest_max = c->lags.values[c->lags.count - 1];
+                slowest = i;
+            }
+        }
     }
     if (min_completions == UINT64_MAX) min_completions = 0;
     for (int i = 0; i < opened_subs; i++)
@@ -589,9 +693,14 @@ int main(int argc, char **argv) {
                "\"slowloris_byte_interval_s\": %.1f},\n",
             subscribers, rate, duration, slow_count, slow_interval);
     fprintf(f, "  \"subscribers\": {\"connected\": %llu, \"failed\": %llu, \"dropped_by_server\": %llu, "
-               "\"live_at_end\": %ld, \"completions_seen_min\": %llu, \"completions_seen_max\": %llu},\n",
+               "\"live_at_end\": %ld, \"completions_seen_min\": %llu, \"completions_seen_max\": %llu,\n"
+               "    \"principals\": %d, \"team_size\": %d, \"team_every\": %d, \"all_events_seen\": %ld, "
+               "\"missing_events\": %ld, \"surplus_events\": %ld, \"completions_expected_total\": %llu, "
+               "\"completions_seen_total\": %llu},\n",
             (unsigned long long)sub_connected, (unsigned long long)sub_failed, (unsigned long long)sub_dropped,
-            live_at_end, (unsigned long long)min_completions, (unsigned long long)max_completions);
+            live_at_end, (unsigned long long)min_completions, (unsigned long long)max_completions, principals,
+            team_size, team_every, complete, incomplete, surplus, (unsigned long long)expected_total,
+            (unsigned long long)seen_total);
     fprintf(f, "  \"submissions\": {\"sent\": %llu, \"accepted_202\": %llu, \"refused_429\": %llu, \"other\": %llu, "
                "\"achieved_per_s\": %.1f,\n",
             (unsigned long long)submitted, (unsigned long long)status_202, (unsigned long long)status_429,
@@ -599,7 +708,11 @@ int main(int argc, char **argv) {
     print_series_json(f, "latency", &submit_latency, 1);
     fprintf(f, "  },\n  \"completion_lag\": {\n");
     print_series_json(f, "all_deliveries", &lag_all, 0);
-    print_series_json(f, "per_subscriber_worst", &worst, 1);
+    print_series_json(f, "per_subscriber_worst", &worst, 0);
+    fprintf(f, "    \"slowest_subscriber\": {\"index\": %d, \"principal\": %d, \"count\": %zu, \"p50_ms\": %.2f, "
+               "\"p99_ms\": %.2f, \"max_ms\": %.2f}\n",
+            slowest, slowest >= 0 ? subs[slowest]->principal : -1, slowest >= 0 ? subs[slowest]->lags.count : 0,
+            slowest_p50, slowest_p99, slowest_max);
     fprintf(f, "  },\n  \"healthz\": {\n");
     print_series_json(f, "keepalive_without_slowloris", &healthz[0], 0);
     print_series_json(f, "keepalive_with_slowloris", &healthz[1], 0);

@@ -25,10 +25,13 @@ extension RESTAPI {
         }
         let filter = EventFilter(task: query["task"].map { TaskID($0) }, tool: query["tool"], requester: requester)
         let stream = SSEStream(limits: streamLimits)
-        let relay = EventRelay(stream: stream, filter: filter, render: { [self] in sharedEventJSON($0) })
+        let relay = EventRelay(stream: stream, filter: filter, render: { [self] in sharedTaskEvent($0) })
         // Without Last-Event-ID, start from "now" — subscribing after the current sequence keeps that race-free.
+        // The hub hands this stream only the events of tasks the requester may see (its own and its team's).
         let after = resumeAfter ?? engine.events.lastSequence
-        let (replay, subscription) = engine.events.subscribe(after: after) { event in relay.deliver(event) }
+        let (replay, subscription) = engine.events.subscribe(after: after, visibleTo: requester) { event in
+            relay.deliver(event)
+        }
         stream.onTermination { _ in subscription.cancel() }
         if let replay {
             relay.start(
@@ -48,13 +51,14 @@ extension RESTAPI {
         return .eventStream(stream, headers: ["X-Accel-Buffering": "no"])
     }
 
-    /// ``eventJSON(_:)``, rendered once per event however many subscribers relay it: the hub calls every
-    /// subscriber with the same event in turn, on the publisher's thread, so the last rendering is reused.
-    func sharedEventJSON(_ event: TaskEvent) -> String {
-        if let cached = renderedEvent.withLock({ $0 }), cached.sequence == event.sequence { return cached.data }
-        let data = eventJSON(event)
-        renderedEvent.withLock { $0 = (event.sequence, data) }
-        return data
+    /// The `task` event of `event`, rendered and encoded once however many subscribers relay it: the hub calls
+    /// the subscribers of one event in turn, on the publisher's thread, so the last rendering is reused, and its
+    /// wire bytes (``SSEEvent/encoded``) are shared by every stream that queues it.
+    func sharedTaskEvent(_ event: TaskEvent) -> SSEEvent {
+        if let cached = renderedEvent.withLock({ $0 }), cached.sequence == event.sequence { return cached.event }
+        let rendered = SSEEvent(id: String(event.sequence), event: "task", data: eventJSON(event))
+        renderedEvent.withLock { $0 = (event.sequence, rendered) }
+        return rendered
     }
 
     /// The `data` of a `task` event.
@@ -102,10 +106,10 @@ final class EventRelay: Sendable {
 
     private let stream: SSEStream
     private let filter: EventFilter
-    private let render: @Sendable (TaskEvent) -> String
+    private let render: @Sendable (TaskEvent) -> SSEEvent
     private let state = Mutex(State())
 
-    init(stream: SSEStream, filter: EventFilter, render: @escaping @Sendable (TaskEvent) -> String) {
+    init(stream: SSEStream, filter: EventFilter, render: @escaping @Sendable (TaskEvent) -> SSEEvent) {
         self.stream = stream
         self.filter = filter
         self.render = render
@@ -139,6 +143,6 @@ final class EventRelay: Sendable {
     }
 
     private func send(_ event: TaskEvent) {
-        stream.send(SSEEvent(id: String(event.sequence), event: "task", data: render(event)))
+        stream.send(render(event))
     }
 }

@@ -19,8 +19,8 @@ final class RESTAPI: Sendable {
     /// `openapi.yaml` as read at start, served at `/api/openapi.yaml`; `nil` if it was not found.
     let openAPIDocument: [UInt8]?
     private let ready = Atomic<Bool>(false)
-    /// The `data` of the event being fanned out, shared by every `/api/events` subscriber.
-    let renderedEvent = Mutex<(sequence: UInt64, data: String)?>(nil)
+    /// The event being fanned out, rendered and encoded once for every `/api/events` subscriber.
+    let renderedEvent = Mutex<(sequence: UInt64, event: SSEEvent)?>(nil)
 
     /// - Parameter openAPIPath: where `openapi.yaml` is (by default beside the dashboard's directory).
     init(mcp: MCPServer, streamLimits: SSEStream.Limits, openAPIPath: String, logger: Logger) {
