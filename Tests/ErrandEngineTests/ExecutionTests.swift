@@ -130,7 +130,8 @@ import Testing
     }
 
     /// A smoke test only (debug build, tests running in parallel on shared cores): the median pickup is far
-    /// below polling intervals. Release-build measurements are in the engine's commit notes.
+    /// below any polling interval (the engine has none; a poll would cost ≥ 500 ms). The bound is loose on
+    /// purpose so a busy machine cannot fail it; the real figure comes from `ErrandBench`.
     @Test func runnerStartsRightAfterSubmitWithoutPolling() async throws {
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner)
@@ -143,6 +144,6 @@ import Testing
             pickups.append(clock.now - start)
         }
         let median = pickups.sorted()[10]
-        #expect(median < .milliseconds(10), "median pickup \(median)")
+        #expect(median < .milliseconds(100), "median pickup \(median)")
     }
 }
