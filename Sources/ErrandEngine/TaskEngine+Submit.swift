@@ -59,6 +59,10 @@ extension TaskEngine {
         // Reserve the slot and the quota while the store works, so that concurrent submissions count this one.
         activePerOwner[quotaKey, default: 0] += 1
         if startsNow { takeSlot(quotaKey) } else { pendingQueued[quotaKey, default: 0] += 1 }
+        // Once inserted the task can be found (a list, a guessed id) before it is in `active`: a cancel arriving
+        // then waits until this submission has registered it, instead of cancelling it behind the attempt's back.
+        cancellingUnmanaged[record.id] = []
+        defer { for waiter in cancellingUnmanaged.removeValue(forKey: record.id) ?? [] { waiter.resume() } }
         do {
             defer { if !startsNow { releasePendingQueued(quotaKey) } }
             try await store.insert(record)

@@ -61,7 +61,8 @@ public actor TaskEngine {
     var countsByStatus: [TaskStatus: Int] = [:]
     /// Tasks being deleted right now, so that two deletions never race.
     var deleting: Set<TaskID> = []
-    /// Tasks this engine does not manage whose cancellation is being stored, with the cancels waiting for it.
+    /// Tasks not managed in memory that a cancel is storing, or that a submission is inserting, with the cancels
+    /// waiting for that to end.
     var cancellingUnmanaged: [TaskID: [CheckedContinuation<Void, Never>]] = [:]
     var reaping = false
     var nextSerial: UInt64 = 0

@@ -33,3 +33,27 @@ import Testing
         #expect(store.written.value == 1)
     }
 }
+
+@Suite struct CancelDuringSubmitTests {
+    /// The task is stored (so a cancel can find it) but its submission has not registered it yet: the cancel must
+    /// wait for the submission, stop the attempt, and keep `cancelled` — not store it behind the attempt's back.
+    @Test(.timeLimit(.minutes(1))) func aCancelWhileTheInsertIsInFlightStopsTheAttempt() async throws {
+        let store = GatedStore()
+        let runner = ScriptedRunner()
+        let engine = makeEngine(runner: runner, store: store)
+        try await engine.start()
+        store.inserts.arm()
+        let submit = Task { try await engine.submit(submission("sleep")) }
+        await store.inserts.arrived.wait(for: 1)  // stored, the engine has not heard back
+        let stored = try await store.base.list(TaskStoreQuery(requester: .anonymous, limit: 10))
+        let id = try #require(stored.first?.id)
+        let cancel = Task { try await engine.cancel(id, for: .anonymous) }
+        #expect(await eventually { await engine.cancellingUnmanaged[id]?.count == 1 })
+        store.inserts.release()
+        _ = try await submit.value
+        #expect(try await cancel.value.status == .cancelled)
+        #expect(await eventually { runner.cancellations.value == 1 }, "the attempt was not stopped")
+        #expect(try await engine.task(id, for: .anonymous).status == .cancelled)
+        #expect(try await store.base.task(id)?.status == .cancelled)
+    }
+}
