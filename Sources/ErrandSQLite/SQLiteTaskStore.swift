@@ -56,13 +56,19 @@ public final class SQLiteTaskStore: TaskStore {
         grdb.busyMode = .timeout(5)
         let synchronous = configuration.synchronous.rawValue
         let cacheKiB = max(2048, configuration.cacheSizeKiB)
-        grdb.prepareDatabase { db in
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
-        }
+        let checkpointPages = max(1, configuration.walAutocheckpointPages)
+        let journalLimit = max(0, configuration.journalSizeLimitBytes)
+        grdb.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)") }
         let database: DatabasePool
         do {
             database = try DatabasePool(path: path, configuration: grdb)
+            // On the write connection, once GRDB has put it in WAL mode: GRDB sets `synchronous = NORMAL` then,
+            // after `prepareDatabase` has run, so a value set there would be overwritten.
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointPages)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(journalLimit)")
+            }
             try Self.prepareSchema(database, path: path)
         } catch let error as SQLiteTaskStoreError {
             throw error
@@ -235,6 +241,11 @@ public final class SQLiteTaskStore: TaskStore {
 
     /// A covering scan of `task_by_status`.
     static let countsSQL = "SELECT status, COUNT(*) FROM task GROUP BY status"
+
+    /// The integer value of `PRAGMA name` on the write connection (for tests that check the configuration applies).
+    func writerPragma(_ name: String) async throws -> Int? {
+        try await database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
 
     /// The query plan SQLite picks for `sql` (for tests that check an index is used).
     func queryPlan(_ sql: String, arguments: StatementArguments = []) async throws -> String {

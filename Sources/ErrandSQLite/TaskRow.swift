@@ -5,34 +5,22 @@ import GRDB
 /// One task as the `task` table keeps it: the columns queries filter and sort on, plus the rest of the record
 /// in the `record` BLOB (see ``TaskRow/encodeBody(_:)``).
 ///
-/// Encoding happens on the caller's thread, before the row joins a group commit, so the writer's transaction only
-/// binds values.
+/// Encoding and building the bound values happen on the caller's thread, before the row joins a group commit,
+/// so the writer's transaction (the one serial part of every write) only binds and steps.
 struct TaskRow: Sendable {
+    /// The task id, for error messages.
     var id: String
-    var createdAt: Int64
-    var status: String
-    var principal: String?
-    var team: String?
-    var session: String?
-    var target: String
-    var expiresAt: Int64?
-    var body: Data
+    /// The bound values, in ``TaskRow/columns`` order.
+    var arguments: StatementArguments
 
     init(_ task: TaskRecord) {
         id = task.id.rawValue
-        createdAt = task.createdAt
-        status = task.status.rawValue
-        principal = task.owner.principal
-        team = task.owner.team
-        session = task.owner.session
-        target = task.target
-        expiresAt = task.expiresAt
-        body = Data(Self.encodeBody(task))
-    }
-
-    /// The bound values, in ``TaskRow/columns`` order.
-    var arguments: StatementArguments {
-        [id, createdAt, status, principal, team, session, target, expiresAt, body]
+        // `DatabaseValue`s, not the Swift values: converting them is work the writer would otherwise do.
+        arguments = StatementArguments([
+            id.databaseValue, task.createdAt.databaseValue, task.status.rawValue.databaseValue,
+            task.owner.principal.databaseValue, task.owner.team.databaseValue, task.owner.session.databaseValue,
+            task.target.databaseValue, task.expiresAt.databaseValue, Data(Self.encodeBody(task)).databaseValue,
+        ])
     }
 
     /// Column names in the order of ``arguments`` and of every `SELECT` this store runs.

@@ -54,6 +54,25 @@ import Testing
         try await SQLiteTaskStore(path: path).close()
     }
 
+    @Test func theWriteConnectionGetsTheConfiguredCheckpointAndDurability() async throws {
+        let directory = TemporaryDirectory()
+        let defaults = try SQLiteTaskStore(path: directory.file("default.sqlite"))
+        #expect(try await defaults.writerPragma("wal_autocheckpoint") == 10_000)
+        #expect(try await defaults.writerPragma("journal_size_limit") == 64 * 1024 * 1024)
+        #expect(try await defaults.writerPragma("synchronous") == 1)  // NORMAL
+        try await defaults.close()
+
+        var configuration = SQLiteTaskStoreConfiguration()
+        configuration.walAutocheckpointPages = 250
+        configuration.journalSizeLimitBytes = 1 << 20
+        configuration.synchronous = .full
+        let custom = try SQLiteTaskStore(path: directory.file("custom.sqlite"), configuration: configuration)
+        #expect(try await custom.writerPragma("wal_autocheckpoint") == 250)
+        #expect(try await custom.writerPragma("journal_size_limit") == 1 << 20)
+        #expect(try await custom.writerPragma("synchronous") == 2)  // FULL
+        try await custom.close()
+    }
+
     @Test func aFileFromANewerSchemaIsRefusedWithBothVersions() async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("errand.sqlite")

@@ -26,11 +26,21 @@ struct NoOpRunner: TaskRunner {
     func policy(for task: TaskRecord) -> TaskPolicy { .default }
 }
 
+/// CPU seconds (user + system) this process has used so far, every thread included.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 /// Submits `count` tasks from `submitters` concurrent callers, each waiting for its task to complete before
-/// submitting the next; returns completed tasks per second.
-func measure(store: any TaskStore, count: Int, submitters: Int) async throws -> Double {
+/// submitting the next; returns completed tasks per second and CPU microseconds per task. The CPU figure does
+/// not depend on how busy the machine is, so it compares stores even when other load makes rates noisy.
+func measure(store: any TaskStore, count: Int, submitters: Int) async throws -> (rate: Double, cpuMicros: Double) {
     let engine = TaskEngine(store: store, runner: NoOpRunner(), logger: quiet)
     try await engine.start()
+    let cpuBefore = cpuSeconds()
     let clock = ContinuousClock()
     let started = clock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -49,11 +59,12 @@ func measure(store: any TaskStore, count: Int, submitters: Int) async throws -> 
         try await group.waitForAll()
     }
     let elapsed = clock.now - started
+    let cpu = cpuSeconds() - cpuBefore
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let completed = try await store.counts()[.completed, default: 0]
     guard completed == count else { throw ToolError("the store holds \(completed) completed tasks, not \(count)") }
     await engine.shutdown()
-    return Double(count) / seconds
+    return (Double(count) / seconds, cpu * 1e6 / Double(count))
 }
 
 func throughput(count: Int, submitters: Int) async throws {
@@ -61,19 +72,22 @@ func throughput(count: Int, submitters: Int) async throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     print("\(count) no-op tasks, \(submitters) concurrent submitters, each awaiting completion")
     let memory = try await measure(store: MemoryTaskStore(), count: count, submitters: submitters)
-    print(String(format: "  memory           %8.0f tasks/s", memory))
+    print(String(format: "  memory           %8.0f tasks/s  %5.0f µs CPU/task", memory.rate, memory.cpuMicros))
     for (name, synchronous) in [("NORMAL", SQLiteTaskStoreConfiguration.Synchronous.normal), ("FULL", .full)] {
         var configuration = SQLiteTaskStoreConfiguration()
         configuration.synchronous = synchronous
         let store = try SQLiteTaskStore(
             path: "\(directory)/\(name).sqlite", configuration: configuration, logger: quiet)
-        let rate = try await measure(store: store, count: count, submitters: submitters)
+        let (rate, cpuMicros) = try await measure(store: store, count: count, submitters: submitters)
         let commits = store.commitStatistics
         try await store.close()
         print(
             String(
-                format: "  sqlite %@ %8.0f tasks/s  (%.2f of memory; %d writes in %d transactions, %.1f per commit)",
-                name.padding(toLength: 9, withPad: " ", startingAt: 0), rate, rate / memory, commits.writes,
+                format:
+                    "  sqlite %@ %8.0f tasks/s  %5.0f µs CPU/task  (%.2f of memory's rate, %.2f of its CPU/task;"
+                    + " %d writes in %d transactions, %.1f per commit)",
+                name.padding(toLength: 9, withPad: " ", startingAt: 0), rate, cpuMicros, rate / memory.rate,
+                cpuMicros / memory.cpuMicros, commits.writes,
                 commits.transactions,
                 Double(commits.writes) / Double(max(1, commits.transactions))))
     }
