@@ -57,8 +57,10 @@ public final class PostgresClusterStore: ClusterStore {
         let listener = PostgresSignalListener(
             configuration: connectionConfiguration, channel: configuration.channel, logger: logger)
         do {
-            try await PostgresMigrator(client: client, logger: logger).migrate()
+            // Listen first: its one direct connection fails fast when the server cannot be reached, whereas the
+            // pool would keep retrying in the background.
             try await listener.start()
+            try await PostgresMigrator(client: client, logger: logger).migrate()
         } catch {
             await listener.stop()
             clientTask.cancel()
