@@ -4,21 +4,9 @@ import Synchronization
 /// backoffs, waiter timeouts and the reaper need no task or timer of their own.
 ///
 /// ``schedule(_:after:)`` is cheap and never suspends; cancelling a scheduled action is left to the receiver
-/// (actions carry tokens the engine checks when they fire). Deadlines use `ContinuousClock`.
-final class EngineTimer: Sendable {
-    enum Action: Sendable, Hashable {
-        /// An attempt's policy timeout.
-        case timeout(TaskID, serial: UInt64)
-        /// A retry backoff ended: queue the task again.
-        case retry(TaskID, ticket: UInt64)
-        /// A `waitForTerminal` timeout.
-        case releaseWaiter(TaskID, waiter: UInt64)
-        /// Time to look for expired tasks.
-        case reap
-        /// Try again to store a task whose last write failed.
-        case reflush(TaskID)
-    }
-
+/// (actions carry tokens the engine checks when they fire). Deadlines use `ContinuousClock`. `Action` is the
+/// owning engine's own enum of things to do (``TaskEngine/TimerAction``, ``ClusterEngine/TimerAction``).
+final class EngineTimer<Action: Sendable>: Sendable {
     private struct Entry {
         var deadline: ContinuousClock.Instant
         var order: UInt64

@@ -25,7 +25,7 @@ public actor TaskEngine {
     let configuration: TaskEngineConfiguration
     let clock: any EngineClock
     let logger: Logger
-    let timer = EngineTimer()
+    let timer = EngineTimer<TimerAction>()
 
     var lifecycle = LifecycleState.idle
     var timerDriver: Task<Void, Never>?
@@ -82,12 +82,12 @@ public actor TaskEngine {
         }
     }
 
-    func schedule(_ action: EngineTimer.Action, after delay: Duration) {
+    func schedule(_ action: TimerAction, after delay: Duration) {
         ensureTimer()
         timer.schedule(action, after: delay)
     }
 
-    func timerFired(_ actions: [EngineTimer.Action]) async {
+    func timerFired(_ actions: [TimerAction]) async {
         for action in actions {
             switch action {
             case .timeout(let id, let serial): await attemptTimedOut(id, serial: serial)
@@ -99,6 +99,22 @@ public actor TaskEngine {
                 if lifecycle == .started { schedule(.reap, after: configuration.reapInterval) }
             }
         }
+    }
+}
+
+extension TaskEngine {
+    /// What the engine's timer does when a deadline passes.
+    enum TimerAction: Sendable, Hashable {
+        /// An attempt's policy timeout.
+        case timeout(TaskID, serial: UInt64)
+        /// A retry backoff ended: queue the task again.
+        case retry(TaskID, ticket: UInt64)
+        /// A `waitForTerminal` timeout.
+        case releaseWaiter(TaskID, waiter: UInt64)
+        /// Time to look for expired tasks.
+        case reap
+        /// Try again to store a task whose last write failed.
+        case reflush(TaskID)
     }
 }
 

@@ -93,7 +93,8 @@ public protocol ClusterStore: Sendable {
     /// Returns `false` if the request is unknown or already answered.
     func answerInputRequest(taskID: TaskID, requestID: String, response: JSONValue, origin: String) async throws -> Bool
 
-    /// The answer to `requestID` if one was recorded; removes the request.
+    /// The answer to `requestID` if one was recorded, removing the request; `nil` (and the request stays open) if it
+    /// is unanswered or unknown.
     func takeInputAnswer(taskID: TaskID, requestID: String) async throws -> JSONValue?
 
     // MARK: Signals

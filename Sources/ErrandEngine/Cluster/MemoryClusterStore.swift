@@ -1,0 +1,150 @@
+import ErrandProtocol
+import Synchronization
+
+/// A ``ClusterStore`` in process memory: several ``ClusterEngine``s ("nodes") in one process share it, as nodes
+/// share a PostgreSQL database. For tests, and as the reference reading of the contract.
+///
+/// One lock guards everything, so every method is one atomic step: a claim takes its rows with no other claimer in
+/// between (what `FOR UPDATE SKIP LOCKED` achieves row by row), and signals are sent under the lock, so every
+/// subscriber receives them in the order the writes happened (as `NOTIFY` delivers them in commit order). Fencing
+/// tokens come from one counter that only grows. Records are values: nothing handed out changes later.
+///
+/// Listing sorts the matching tasks on every call: fine for tests, not meant for many thousands of tasks.
+public final class MemoryClusterStore: ClusterStore {
+    let state = Mutex(MemoryClusterState())
+
+    /// An empty store.
+    public init() {}
+
+    // MARK: Reads
+
+    public func task(_ id: TaskID) async throws -> TaskRecord? {
+        state.withLock { $0.rows[id]?.record }
+    }
+
+    public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
+        let matching = state.withLock { state in
+            state.rows.values.lazy.map(\.record).filter { record in
+                query.matches(record) && (query.after.map { $0.precedes(TaskListPosition(record)) } ?? true)
+            }
+        }
+        let newestFirst = matching.sorted { TaskListPosition($0).precedes(TaskListPosition($1)) }
+        return Array(newestFirst.prefix(max(1, query.limit)))
+    }
+
+    public func counts() async throws -> [TaskStatus: Int] {
+        state.withLock { state in
+            state.rows.values.reduce(into: [:]) { counts, row in counts[row.record.status, default: 0] += 1 }
+        }
+    }
+
+    public func activeCount(ownerKey: String) async throws -> Int {
+        state.withLock { state in
+            state.rows.values.count { !$0.record.status.isTerminal && $0.record.owner.quotaKey == ownerKey }
+        }
+    }
+
+    public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
+        state.withLock { state in
+            let expired = state.rows.values.lazy.map(\.record).filter { record in
+                record.status.isTerminal && (record.expiresAt.map { $0 <= nowMs } ?? false)
+            }
+            return Array(expired.prefix(limit))
+        }
+    }
+
+    // MARK: Writes that are not an attempt's
+
+    public func insert(_ task: TaskRecord, origin: String) async throws {
+        try state.withLock { state throws(MemoryClusterStoreError) in
+            guard state.rows[task.id] == nil else { throw .duplicateID(task.id) }
+            state.rows[task.id] = MemoryClusterState.Row(record: task)
+            state.send(.changed(task.id, .created, status: task.status), from: origin)
+            state.send(.wake, from: origin)
+        }
+    }
+
+    public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
+        guard limit > 0 else { return [] }
+        return state.withLock { state in
+            let runnable = state.rows.values.filter { $0.record.status == .queued && $0.runAfterMs <= nowMs }
+            let chosen = runnable.sorted { Self.runsBefore($0.record, $1.record) }.prefix(limit)
+            var claimed: [ClaimedTask] = []
+            for row in chosen {
+                var record = row.record
+                record.attempt += 1
+                guard record.apply(.working, message: nil, at: nowMs) else { continue }
+                state.lastFence += 1
+                let lease = TaskLease(taskID: record.id, fence: state.lastFence)
+                state.rows[record.id]?.record = record
+                state.rows[record.id]?.lease = MemoryClusterState.Lease(
+                    node: node, untilMs: nowMs + leaseMs, fence: lease.fence)
+                state.send(.changed(record.id, .status, status: .working), from: node)
+                claimed.append(ClaimedTask(record: record, lease: lease))
+            }
+            return claimed
+        }
+    }
+
+    /// Claim order: higher priority first, then older, then the smaller id (so the order is total).
+    static func runsBefore(_ first: TaskRecord, _ second: TaskRecord) -> Bool {
+        if first.priority != second.priority { return first.priority > second.priority }
+        if first.createdAt != second.createdAt { return first.createdAt < second.createdAt }
+        return first.id.rawValue.utf8.lexicographicallyPrecedes(second.id.rawValue.utf8)
+    }
+
+    public func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws
+        -> ClusterCancelOutcome
+    {
+        state.withLock { state in
+            guard var record = state.rows[id]?.record else { return .notFound }
+            guard record.apply(.cancelled, message: message, at: nowMs) else { return .alreadyTerminal(record) }
+            state.rows[id]?.record = record
+            state.endAttempt(id)
+            state.send(.changed(id, .status, status: .cancelled), from: origin)
+            return .cancelled(record)
+        }
+    }
+
+    public func reclaimExpiredLeases(
+        nowMs: Int64, limit: Int, origin: String, decide: @Sendable (TaskRecord) -> TaskRecord
+    ) async throws -> [TaskRecord] {
+        state.withLock { state in
+            let lapsed = state.rows.values.filter { row in
+                guard let lease = row.lease else { return false }
+                return lease.untilMs < nowMs && (row.record.status == .working || row.record.status == .inputRequired)
+            }
+            var stored: [TaskRecord] = []
+            for row in lapsed.sorted(by: { Self.runsBefore($0.record, $1.record) }).prefix(limit) {
+                var record = decide(row.record)
+                record.id = row.record.id
+                state.rows[record.id]?.record = record
+                state.rows[record.id]?.runAfterMs = nowMs
+                state.endAttempt(record.id)
+                state.send(.changed(record.id, .status, status: record.status), from: origin)
+                stored.append(record)
+            }
+            if stored.contains(where: { $0.status == .queued }) { state.send(.wake, from: origin) }
+            return stored
+        }
+    }
+
+    public func delete(_ ids: [TaskID], origin: String) async throws -> [TaskRecord] {
+        state.withLock { state in
+            var deleted: [TaskRecord] = []
+            for id in ids {
+                guard let record = state.rows[id]?.record, record.status.isTerminal else { continue }
+                state.rows[id] = nil
+                state.inputs[id] = nil
+                state.send(.changed(id, .deleted, status: record.status), from: origin)
+                deleted.append(record)
+            }
+            return deleted
+        }
+    }
+}
+
+/// Why ``MemoryClusterStore`` refused a write.
+public enum MemoryClusterStoreError: Error, Sendable, Hashable {
+    case duplicateID(TaskID)
+}

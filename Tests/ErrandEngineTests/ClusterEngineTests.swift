@@ -1,0 +1,245 @@
+import ErrandEngine
+import ErrandProtocol
+import Synchronization
+import Testing
+
+/// Several ``ClusterEngine`` nodes over one ``MemoryClusterStore``: where work runs and what each node sees.
+@Suite struct ClusterEngineTests {
+    @Test func workSubmittedOnAServeOnlyNodeRunsOnAWorkerAndEveryNodeSeesIt() async throws {
+        let store = MemoryClusterStore()
+        let runnerA = ScriptedRunner()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, runner: runnerA, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB)
+        try await serve.start()
+        try await worker.start()
+        let seenOnA = EventLog(serve.events)
+        let record = try await serve.submit(submission("progress"))
+        #expect(record.status == .queued && record.attempt == 0)
+        let done = try await ended(serve, record.id)
+        #expect(done.status == .completed && done.attempt == 1)
+        #expect(done.progress == TaskProgress(current: 3, total: 3, message: "step 3"))
+        #expect(done.history.map(\.status) == [.queued, .working, .completed])
+        #expect(runnerA.started.value == 0 && runnerB.started.value == 1)
+        let changes = seenOnA.changes(for: record.id)
+        #expect(changes.first == .created && changes.last == .status)
+        #expect(seenOnA.all.last { $0.task.id == record.id }?.task.status == .completed)
+        #expect(await serve.statistics().running == 0)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func aNodeWithAFreeSlotClaimsItsOwnSubmissionAtOnce() async throws {
+        let store = MemoryClusterStore()
+        let runner = ScriptedRunner()
+        let node = makeNode("A", store: store, runner: runner)
+        try await node.start()
+        let seen = EventLog(node.events)
+        let record = try await node.submit(submission("gate"))
+        #expect(record.status == .working && record.attempt == 1)
+        #expect(store.lease(of: record.id)?.node == "A")
+        #expect(await node.statistics().running == 1)
+        runner.gate.open()
+        let done = try await ended(node, record.id)
+        #expect(done.status == .completed)
+        #expect(seen.changes(for: record.id) == [.created, .status, .status])
+        await node.shutdown()
+    }
+
+    @Test func cancelOnOneNodeStopsTheWorkOnAnother() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB)
+        try await serve.start()
+        try await worker.start()
+        let seenOnB = EventLog(worker.events)
+        let record = try await serve.submit(submission("sleep"))
+        await runnerB.started.wait(for: 1)
+        let cancelled = try await serve.cancel(record.id, for: .anonymous)
+        #expect(cancelled.status == .cancelled && cancelled.statusMessage == "Cancelled by request")
+        await runnerB.cancellations.wait(for: 1)
+        #expect(await eventually { await worker.statistics().running == 0 })
+        let stored = try await worker.task(record.id, for: .anonymous)
+        #expect(stored.history.map(\.status) == [.queued, .working, .cancelled])
+        #expect(seenOnB.all.last { $0.task.id == record.id }?.task.status == .cancelled)
+        let again = await #expect(throws: TaskEngineError.self) { try await worker.cancel(record.id, for: .anonymous) }
+        #expect(again?.code == .alreadyTerminal(.cancelled))
+        #expect(again?.message == "Cannot cancel task: already in terminal status 'cancelled'")
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func aLateResultOfACancelledTaskIsRefusedByTheFence() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB)
+        try await serve.start()
+        try await worker.start()
+        let record = try await serve.submit(submission("stubborn"))
+        await runnerB.started.wait(for: 1)
+        store.dropSignals(to: "B")  // B never hears of the cancel
+        _ = try await serve.cancel(record.id, for: .anonymous)
+        let seenOnA = EventLog(serve.events)
+        let seenOnB = EventLog(worker.events)
+        runnerB.gate.open()
+        #expect(await eventually { await worker.statistics().running == 0 })
+        let stored = try await serve.task(record.id, for: .anonymous)
+        #expect(stored.status == .cancelled && stored.outcome == nil)
+        #expect(stored.history.map(\.status) == [.queued, .working, .cancelled])
+        #expect(seenOnA.changes(for: record.id).isEmpty && seenOnB.changes(for: record.id).isEmpty)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func anInputRequestOpenedOnOneNodeIsAnsweredThroughAnother() async throws {
+        let store = MemoryClusterStore()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store)
+        try await serve.start()
+        try await worker.start()
+        let requests = Mutex<[(String, JSONValue)]>([])
+        let subscription = serve.events.subscribe { event in
+            if case .inputRequested(let requestID, let request) = event.change {
+                requests.withLock { $0.append((requestID, request)) }
+            }
+        }.subscription
+        defer { subscription.cancel() }
+        let record = try await serve.submit(submission("input"))
+        #expect(await eventually { requests.withLock { !$0.isEmpty } })
+        let (requestID, request) = requests.withLock { $0[0] }
+        #expect(request == ["question": "name?"])
+        #expect(try await serve.task(record.id, for: .anonymous).status == .inputRequired)
+
+        let unknown = await #expect(throws: TaskEngineError.self) {
+            try await serve.provideInput(taskID: record.id, requestID: "nope", response: "x")
+        }
+        #expect(unknown?.code == .notFound)
+        try await serve.provideInput(taskID: record.id, requestID: requestID, response: "Ada")
+        let done = try await ended(serve, record.id)
+        #expect(done.outcome == .result(["answer": "Ada"]))
+        #expect(done.history.map(\.status) == [.queued, .working, .inputRequired, .working, .completed])
+        let late = await #expect(throws: TaskEngineError.self) {
+            try await serve.provideInput(taskID: record.id, requestID: requestID, response: "again")
+        }
+        #expect(late?.code == .alreadyTerminal(.completed))
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func anInputRequestIsAnsweredOnTheNodeRunningIt() async throws {
+        let store = MemoryClusterStore()
+        let node = makeNode("A", store: store)
+        try await node.start()
+        let requestIDs = Mutex<[String]>([])
+        let subscription = node.events.subscribe { event in
+            if case .inputRequested(let requestID, _) = event.change { requestIDs.withLock { $0.append(requestID) } }
+        }.subscription
+        defer { subscription.cancel() }
+        let record = try await node.submit(submission("input"))
+        #expect(await eventually { requestIDs.withLock { !$0.isEmpty } })
+        try await node.provideInput(taskID: record.id, requestID: requestIDs.withLock { $0[0] }, response: "Bo")
+        #expect(try await ended(node, record.id).outcome == .result(["answer": "Bo"]))
+        await node.shutdown()
+    }
+
+    @Test func waitingOnOneNodeEndsWhenAnotherCompletesTheTask() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB)
+        try await serve.start()
+        try await worker.start()
+        let record = try await serve.submit(submission("gate"))
+        await runnerB.started.wait(for: 1)
+        let waiting = Task { try await serve.waitForTerminal(record.id, for: .anonymous) }
+        let early = try await serve.waitForTerminal(record.id, for: .anonymous, timeout: .milliseconds(1))
+        #expect(early.status == .working)
+        runnerB.gate.open()
+        #expect(try await waiting.value.status == .completed)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func aLostSignalIsMadeUpForByResynchronizing() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB)
+        try await serve.start()
+        try await worker.start()
+        let record = try await serve.submit(submission("gate"))
+        await runnerB.started.wait(for: 1)
+        let waiting = Task { try await serve.waitForTerminal(record.id, for: .anonymous) }
+        store.dropSignals(to: "A")
+        runnerB.gate.open()
+        #expect(await eventually { await worker.statistics().running == 0 })
+        store.dropSignals(to: "A", false)
+        store.resynchronize()
+        #expect(try await waiting.value.status == .completed)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func aWorkerThatMissedTheWakeSignalFindsTheTaskByPolling() async throws {
+        let store = MemoryClusterStore()
+        let runnerB = ScriptedRunner()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store, runner: runnerB) { $0.pollInterval = .milliseconds(20) }
+        try await serve.start()
+        try await worker.start()
+        store.dropSignals(to: "B")
+        let record = try await serve.submit(submission("instant"))
+        #expect(try await ended(serve, record.id).status == .completed)
+        #expect(runnerB.started.value == 1)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
+    @Test func aDeletionOnOneNodeIsPublishedOnAnother() async throws {
+        let store = MemoryClusterStore()
+        let nodeA = makeNode("A", store: store)
+        let nodeB = makeNode("B", store: store, slots: 0)
+        try await nodeA.start()
+        try await nodeB.start()
+        let record = try await nodeA.submit(submission("instant"))
+        _ = try await ended(nodeA, record.id)
+        _ = try await ended(nodeB, record.id)
+        let seenOnB = EventLog(nodeB.events)
+        try await nodeA.delete(record.id, for: .anonymous)
+        #expect(await eventually { seenOnB.changes(for: record.id) == [.deleted] })
+        #expect(seenOnB.all.first?.task.status == .completed)
+        let gone = await #expect(throws: TaskEngineError.self) { try await nodeB.task(record.id, for: .anonymous) }
+        #expect(gone?.code == .notFound)
+        await nodeA.shutdown()
+        await nodeB.shutdown()
+    }
+
+    @Test func foreignTasksAreNotFoundAndRunningOnesCannotBeDeleted() async throws {
+        let store = MemoryClusterStore()
+        let node = makeNode("A", store: store, slots: 0)
+        try await node.start()
+        let alice = TaskOwner(principal: "alice")
+        let bob = TaskOwner(principal: "bob")
+        let record = try await node.submit(submission("gate", owner: alice))
+        for attempt in [
+            { _ = try await node.task(record.id, for: bob) },
+            { _ = try await node.cancel(record.id, for: bob) },
+            { try await node.delete(record.id, for: bob) },
+            { _ = try await node.waitForTerminal(record.id, for: bob) },
+        ] as [@Sendable () async throws -> Void] {
+            let error = await #expect(throws: TaskEngineError.self) { try await attempt() }
+            #expect(error?.code == .notFound)
+        }
+        let running = await #expect(throws: TaskEngineError.self) { try await node.delete(record.id, for: alice) }
+        #expect(running?.code == .notTerminal)
+        #expect(try await node.list(TaskListQuery(scope: .visible), for: bob).tasks.isEmpty)
+        #expect(try await node.list(TaskListQuery(scope: .visible), for: alice).tasks.map(\.id) == [record.id])
+        let badCursor = await #expect(throws: TaskEngineError.self) {
+            try await node.list(TaskListQuery(scope: .visible, cursor: "bogus"), for: alice)
+        }
+        #expect(badCursor?.code == .invalidCursor)
+        await node.shutdown()
+    }
+}
