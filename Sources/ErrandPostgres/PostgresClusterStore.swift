@@ -120,6 +120,7 @@ extension PostgresClusterStore {
         }
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return .database(message) }
+            if let underlying = error.underlying { return .database("\(error.code): \(underlying)") }
             return .database("\(error.code)")
         }
         return .database(String(describing: error))
