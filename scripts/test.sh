@@ -20,6 +20,7 @@ SCRIPT_SUITES=(
     scripts/test-web.sh
     scripts/test-h2.sh
     scripts/crash-test.sh
+    scripts/test-postgres.sh
 )
 export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release
 APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
