@@ -115,6 +115,7 @@ let package = Package(
             name: "ErrandBench",
             dependencies: [
                 "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP",
+                .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ErrandBench",
