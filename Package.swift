@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Compiled only with the `Postgres` trait: every target dependency on it is trait-conditioned.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -65,6 +67,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ErrandPostgres",
+            dependencies: [
+                "ErrandEngine",
+                "ErrandProtocol",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Errand",
             dependencies: [
                 "ErrandHTTP",
@@ -85,6 +97,7 @@ let package = Package(
                 "Errand",
                 "ErrandDemo",
                 "ErrandSQLite",
+                .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,6 +115,7 @@ let package = Package(
             name: "ErrandBench",
             dependencies: [
                 "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP",
+                .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ErrandBench",
@@ -126,6 +140,16 @@ let package = Package(
             name: "ErrandSQLiteTests",
             dependencies: [
                 "ErrandSQLite", "ErrandEngine", "ErrandProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandPostgresTests",
+            dependencies: [
+                "ErrandEngine", "ErrandProtocol",
+                .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

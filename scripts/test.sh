@@ -20,6 +20,7 @@ SCRIPT_SUITES=(
     scripts/test-web.sh
     scripts/test-h2.sh
     scripts/crash-test.sh
+    scripts/test-postgres.sh
     scripts/load-test.sh   # release build + 5,000 subscribers, 1,000 tasks/s for 60 s, 500 slowloris (~100 s run)
 )
 export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release

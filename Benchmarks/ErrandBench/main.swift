@@ -5,7 +5,9 @@
 //
 // Options: --tasks N (sequential submits, default 100000), --idle N (one-at-a-time tasks, 10000),
 // --submitters N (50), --seconds S (throughput run, 5), --mcp N (MCP-layer submits, 20000; 0 skips),
-// --json FILE (also write the figures as JSON). Performance targets are checked here, never in unit tests.
+// --json FILE (also write the figures as JSON), --postgres URL (also two ClusterEngine nodes on that PostgreSQL
+// database: cross-node pickup of --idle tasks and throughput; needs `--traits Postgres`). Performance targets are
+// checked here, never in unit tests.
 import ErrandEngine
 import Glibc
 
@@ -17,6 +19,7 @@ struct Options {
     var mcp = 20_000
     var json: String?
     var breakdown = false
+    var postgres: String?
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -41,6 +44,11 @@ struct Options {
             case "--mcp": mcp = try number(argument)
             case "--json": json = try value(argument)
             case "--breakdown": breakdown = true
+            case "--postgres":
+                postgres = try value(argument)
+                #if !Postgres
+                    throw BenchError("--postgres needs a build with `--traits Postgres`")
+                #endif
             default: throw BenchError("unknown option \(argument); see the comment at the top of main.swift")
             }
         }
@@ -212,6 +220,30 @@ raw.append(
     "\"throughput\":{\"submitters\":\(throughput.submitters),\"completed\":\(throughput.completed),"
         + "\"seconds\":\(throughput.seconds),\"tasks_per_s\":\(throughput.tasksPerSecond),\"cpu_cores\":\(cpuCores),\"wait_cores\":\(waitCores),\"cycle\":\(throughput.cycle.json)}"
 )
+
+#if Postgres
+    if let url = options.postgres {
+        progress("PostgreSQL: two nodes, \(options.idle) one-at-a-time tasks, then \(options.submitters) submitters")
+        let cluster = try await ClusterBenchmarks.run(
+            url: url, idle: options.idle, submitters: options.submitters, seconds: options.seconds)
+        rows.append(
+            Row(
+                key: "postgres_pickup_p50", label: "PostgreSQL: submit on A → pickup on W p50 (NOTIFY)",
+                measured: duration(cluster.pickup.p50)))
+        rows.append(
+            Row(
+                key: "postgres_pickup_p99", label: "PostgreSQL: submit on A → pickup on W p99",
+                measured: duration(cluster.pickup.p99)))
+        rows.append(
+            Row(
+                key: "postgres_throughput",
+                label: "PostgreSQL: tasks/s, \(options.submitters) submitters on A, run on W",
+                measured: fixed(cluster.throughput.tasksPerSecond, 0) + "/s"))
+        raw.append(
+            "\"postgres\":{\"pickup\":\(cluster.pickup.json),\"tasks_per_s\":\(cluster.throughput.tasksPerSecond),"
+                + "\"cycle\":\(cluster.throughput.cycle.json)}")
+    }
+#endif
 
 if options.mcp > 0 {
     progress("\(grouped(Int64(options.mcp))) sequential submits through ErrandApplication.reply(to:)")

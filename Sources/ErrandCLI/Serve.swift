@@ -23,7 +23,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Task store: 'sqlite:PATH' (one SQLite file, kept across restarts) or 'memory' (lost on exit).",
+            "Task store: 'sqlite:PATH' (one SQLite file, kept across restarts), 'memory' (lost on exit) or"
+                + " 'postgres://USER:PASSWORD@HOST:PORT/DATABASE' (shared by many nodes; needs the Postgres trait).",
             discussion: """
                 The default keeps tasks in \(SQLiteTaskStore.defaultPath) under the working directory, creating \
                 the file and its directories. Queued tasks run after a restart; tasks that were running are run \
@@ -35,8 +36,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory of the dashboard's static files.")
     var publicDir = "Public"
 
-    @Option(help: "Tasks running at once; more wait in a queue.")
+    @Option(help: "Tasks running at once; more wait in a queue. With a PostgreSQL store 0 makes a serve-only node.")
     var maxConcurrentTasks = 256
+
+    @OptionGroup(title: "Many nodes (PostgreSQL store)")
+    var cluster: ClusterOptions
 
     @OptionGroup(title: "Authentication")
     var auth: AuthOptions
@@ -44,8 +48,16 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         try auth.validate(host: host)
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxConcurrentTasks > 0 else { throw ValidationError("--max-concurrent-tasks must be positive") }
-        _ = try StoreOption(store)
+        let storeOption = try StoreOption(store)
+        if case .postgres = storeOption {
+            try ClusterOptions.requirePostgresSupport()
+            guard maxConcurrentTasks >= 0 else {
+                throw ValidationError("--max-concurrent-tasks must be 0 (serve-only) or more")
+            }
+        } else {
+            guard maxConcurrentTasks > 0 else { throw ValidationError("--max-concurrent-tasks must be positive") }
+        }
+        try cluster.validate()
     }
 
     func run() async throws {
@@ -63,19 +75,26 @@ struct Serve: AsyncParsableCommand {
         configuration.publicDirectory = publicDir
         configuration.authenticator = try auth.authenticator(host: host, logger: logger)
 
-        let taskStore: any TaskStore
         var sqliteStore: SQLiteTaskStore?
+        var closeClusterStore: (@Sendable () async -> Void)?
+        let application: ErrandApplication
         switch try StoreOption(store) {
-        case .memory: taskStore = MemoryTaskStore()
+        case .memory:
+            application = ErrandApplication(
+                configuration: configuration, catalog: DemoCatalog.make(), store: MemoryTaskStore(), logger: logger)
         case .sqlite(let path):
             let opened = try SQLiteTaskStore(path: path, logger: logger)
             sqliteStore = opened
-            taskStore = opened
+            application = ErrandApplication(
+                configuration: configuration, catalog: DemoCatalog.make(), store: opened, logger: logger)
+        case .postgres(let url):
+            let node = try await cluster.openNode(url: url, engine: configuration.engine, logger: logger)
+            closeClusterStore = node.close
+            application = ErrandApplication(
+                configuration: configuration, catalog: DemoCatalog.make(), logger: logger, engine: node.makeEngine)
         }
         // Watch for SIGINT/SIGTERM before anything can announce readiness, so no early signal is lost.
         let signals = SignalWatcher()
-        let application = ErrandApplication(
-            configuration: configuration, catalog: DemoCatalog.make(), store: taskStore, logger: logger)
         try await application.start()
         let stopHangups = auth.reloadOnHangup(application, logger: logger)
         defer { stopHangups?() }
@@ -89,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         await server.shutdown(gracePeriod: configuration.shutdownGracePeriod)
         await application.shutdown()
         try await sqliteStore?.close()
+        await closeClusterStore?()
     }
 }
 
@@ -96,14 +116,20 @@ struct Serve: AsyncParsableCommand {
 enum StoreOption: Equatable {
     case memory
     case sqlite(path: String)
+    /// A PostgreSQL URL (checked when the store opens; builds without the trait refuse it in `validate()`).
+    case postgres(url: String)
 
     init(_ text: String) throws {
         if text == "memory" {
             self = .memory
         } else if text.hasPrefix("sqlite:"), text.count > "sqlite:".count {
             self = .sqlite(path: String(text.dropFirst("sqlite:".count)))
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(url: text)
         } else {
-            throw ValidationError("--store '\(text)' is not supported; use 'sqlite:PATH' or 'memory'")
+            throw ValidationError(
+                "--store '\(text)' is not supported; use 'sqlite:PATH', 'memory' or 'postgres://USER:PASSWORD@HOST:PORT/DB'"
+            )
         }
     }
 }

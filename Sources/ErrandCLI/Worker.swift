@@ -1,0 +1,60 @@
+import ArgumentParser
+import Errand
+import ErrandDemo
+import ErrandEngine
+import ErrandHTTP
+import Logging
+
+/// `errand worker`: runs the demo tools for tasks in a shared PostgreSQL database; serves no HTTP.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the demo tools for tasks that `errand serve` nodes accept into a shared PostgreSQL database.",
+        discussion: """
+            Prints "worker NAME ready" on standard output once it claims work. SIGTERM or SIGINT stops it: running \
+            tasks are left to their retry policy, and other nodes take them over when their leases end.
+            """)
+
+    @Option(help: "The shared task store: postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
+    var store: String
+
+    @Option(help: "Tasks this worker runs at once.")
+    var maxConcurrentTasks = 16
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup(title: "Node")
+    var cluster: ClusterOptions
+
+    func validate() throws {
+        guard case .postgres = try StoreOption(store) else {
+            throw ValidationError("--store must be a postgres:// URL: a worker shares its tasks with serve nodes")
+        }
+        try ClusterOptions.requirePostgresSupport()
+        guard maxConcurrentTasks > 0 else { throw ValidationError("--max-concurrent-tasks must be positive") }
+        try cluster.validate()
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "errand")
+        var limits = TaskEngineConfiguration()
+        limits.maxConcurrentTasks = maxConcurrentTasks
+        let node = try await cluster.openNode(url: store, engine: limits, logger: logger)
+        let engine = node.makeEngine(CatalogRunner(catalog: DemoCatalog.make(), logger: logger))
+        // Watch for SIGINT/SIGTERM before announcing readiness, so no early signal is lost.
+        let signals = SignalWatcher()
+        try await engine.start()
+        StandardOutput.writeLine("worker \(node.name) ready")
+
+        let signal = await signals.wait()
+        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await engine.shutdown()
+        await node.close()
+    }
+}

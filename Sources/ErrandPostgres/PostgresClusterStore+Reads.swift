@@ -1,0 +1,72 @@
+public import ErrandEngine
+import PostgresNIO
+
+extension PostgresClusterStore {
+    public func task(_ id: TaskID) async throws -> TaskRecord? {
+        let rows = try await rows(
+            "SELECT \(unescaped: TaskColumns.select) FROM errand_tasks WHERE id = \(id.rawValue)")
+        return try rows.first.map(TaskColumns.decode)
+    }
+
+    public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let session = query.session { conditions.append("session = \(bind(session))") }
+        if let statuses = query.statuses { conditions.append("status = ANY(\(bind(statuses.map(\.rawValue))))") }
+        if let target = query.target { conditions.append("target = \(bind(target))") }
+        if let after = query.createdAfter { conditions.append("created_at >= \(bind(after))") }
+        if let before = query.createdBefore { conditions.append("created_at < \(bind(before))") }
+        if let position = query.after {
+            conditions.append("(created_at, id) < (\(bind(position.createdAt)), \(bind(position.id.rawValue)))")
+        }
+        // TaskOwner.mayAccess: an owner without a principal is open to all; else same principal or same team.
+        let requester = query.requester
+        if requester.principal == nil, requester.team == nil {
+            conditions.append("principal IS NULL")
+        } else {
+            var access = "principal IS NULL"
+            if let principal = requester.principal { access += " OR principal = \(bind(principal))" }
+            if let team = requester.team { access += " OR (team IS NOT NULL AND team = \(bind(team)))" }
+            conditions.append("(\(access))")
+        }
+        let limit = bind(Int64(max(1, query.limit)))
+        let sql = """
+            SELECT \(TaskColumns.select) FROM errand_tasks WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            """
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(TaskColumns.decode)
+    }
+
+    public func counts() async throws -> [TaskStatus: Int] {
+        var counts: [TaskStatus: Int] = [:]
+        for row in try await rows("SELECT status, count(*) FROM errand_tasks GROUP BY status") {
+            let (text, count) = try row.decode((String, Int64).self)
+            if let status = TaskStatus(rawValue: text) { counts[status] = Int(count) }
+        }
+        return counts
+    }
+
+    public func activeCount(ownerKey: String) async throws -> Int {
+        let rows = try await rows(
+            """
+            SELECT count(*) FROM errand_tasks
+            WHERE owner_key = \(ownerKey) AND status IN \(unescaped: PostgresSchema.unfinishedStatuses)
+            """)
+        return Int(try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
+        try await rows(
+            """
+            SELECT \(unescaped: TaskColumns.select) FROM errand_tasks
+            WHERE status IN \(unescaped: PostgresSchema.terminalStatuses) AND expires_at IS NOT NULL
+                AND expires_at <= \(nowMs)
+            LIMIT \(Int64(max(0, limit)))
+            """
+        ).map(TaskColumns.decode)
+    }
+}

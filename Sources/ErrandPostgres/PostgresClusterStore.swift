@@ -1,0 +1,137 @@
+public import ErrandEngine
+import ErrandProtocol
+public import Logging
+import PostgresNIO
+
+/// A ``ClusterStore`` in PostgreSQL (through postgres-nio): any number of `errand serve` nodes and `errand worker`
+/// processes share one database.
+///
+/// - Tasks live in `errand_tasks`: the fields queries filter and sort on as columns, the rest of the record as a
+///   versioned `bytea` (the shared ``TaskRecordCodec`` body). Open input requests live in `errand_input_requests`.
+/// - Claims take rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for or share a task; each
+///   claim draws a fencing token from the `errand_fence` sequence, and every write of an attempt is an `UPDATE`
+///   guarded by that token.
+/// - Every write sends its ``ClusterSignal``s with `pg_notify` in the same statement or transaction, so a signal
+///   is delivered if and only if the write committed. One dedicated connection `LISTEN`s; it reconnects with
+///   backoff and then yields ``ClusterSignal/resynchronize``.
+/// - The schema is created and upgraded by numbered migrations recorded in `errand_schema`; a database migrated by
+///   a newer Errand is refused.
+///
+/// Open with ``open(configuration:logger:)``; call ``close()`` when done (it ends the signal streams).
+public final class PostgresClusterStore: ClusterStore {
+    let client: PostgresClient
+    let configuration: PostgresClusterStoreConfiguration
+    let logger: Logger
+    let listener: PostgresSignalListener
+    private let clientTask: Task<Void, Never>
+
+    private init(
+        client: PostgresClient, configuration: PostgresClusterStoreConfiguration, logger: Logger,
+        listener: PostgresSignalListener, clientTask: Task<Void, Never>
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.listener = listener
+        self.clientTask = clientTask
+    }
+
+    /// Connects to the database, migrates it to the current schema and starts listening for signals.
+    /// - Parameters:
+    ///   - configuration: where the database is (see ``PostgresClusterStoreConfiguration/init(url:)``).
+    ///   - logger: where the store logs connection losses and migrations.
+    /// - Throws: ``PostgresClusterStoreError``: `.newerSchema` if a newer Errand migrated the database,
+    ///   `.database` if it cannot be reached or a migration failed. Nothing is left running on failure.
+    public static func open(
+        configuration: PostgresClusterStoreConfiguration, logger: Logger = Logger(label: "errand.postgres")
+    ) async throws(PostgresClusterStoreError) -> PostgresClusterStore {
+        let client: PostgresClient
+        let connectionConfiguration: PostgresConnection.Configuration
+        do {
+            client = PostgresClient(configuration: try configuration.clientConfiguration(), backgroundLogger: logger)
+            connectionConfiguration = try configuration.connectionConfiguration()
+        } catch {
+            throw .database("cannot configure the connection: \(error)")
+        }
+        let clientTask = Task { await client.run() }
+        let listener = PostgresSignalListener(
+            configuration: connectionConfiguration, channel: configuration.channel, logger: logger)
+        do {
+            // Listen first: its one direct connection fails fast when the server cannot be reached, whereas the
+            // pool would keep retrying in the background.
+            try await listener.start()
+            try await PostgresMigrator(client: client, logger: logger).migrate()
+        } catch {
+            await listener.stop()
+            clientTask.cancel()
+            await clientTask.value
+            throw error
+        }
+        logger.info(
+            "opened the PostgreSQL task store",
+            metadata: ["host": "\(configuration.host)", "database": "\(configuration.database ?? "")"])
+        return PostgresClusterStore(
+            client: client, configuration: configuration, logger: logger, listener: listener, clientTask: clientTask)
+    }
+
+    /// Stops listening, ends every signal stream and closes the connections. Calls after this fail.
+    public func close() async {
+        await listener.stop()
+        clientTask.cancel()
+        await clientTask.value
+    }
+
+    public func signals(node: String) -> AsyncStream<ClusterSignal> {
+        listener.subscribe(node: ClusterSignalPayload.sanitizedNode(node))
+    }
+}
+
+// MARK: - Running statements
+
+extension PostgresClusterStore {
+    /// Every row `query` returns.
+    func rows(_ query: PostgresQuery) async throws(PostgresClusterStoreError) -> [PostgresRow] {
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.query(query, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws.
+    func transaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws(PostgresClusterStoreError) -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Our error for what postgres-nio or a transaction body threw, with the server's message.
+    static func mapped(_ error: any Error) -> PostgresClusterStoreError {
+        if let error = error as? PostgresClusterStoreError { return error }
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError { return mapped(inner) }
+            if let inner = error.beginError ?? error.commitError { return mapped(inner) }
+        }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return .database(message) }
+            if let underlying = error.underlying { return .database("\(error.code): \(underlying)") }
+            return .database("\(error.code)")
+        }
+        return .database(String(describing: error))
+    }
+}
+
+extension PostgresConnection {
+    /// Every row `query` returns, inside a transaction body.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        var rows: [PostgresRow] = []
+        for try await row in try await self.query(query, logger: logger) { rows.append(row) }
+        return rows
+    }
+}

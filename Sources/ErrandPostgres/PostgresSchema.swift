@@ -1,0 +1,76 @@
+/// The tables, indexes and sequence of a PostgreSQL cluster store, as numbered migrations.
+///
+/// The `errand_schema` table records every applied version. Never edit a shipped migration; append a new one.
+enum PostgresSchema {
+    /// One schema version: the statements that take the database from the previous version to this one.
+    struct Migration {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    /// Statuses in the partial indexes and in the queries that must use them; the text must match exactly.
+    static let terminalStatuses = "('completed', 'failed', 'cancelled')"
+    static let unfinishedStatuses = "('queued', 'working', 'input_required')"
+
+    /// Key of the advisory lock that serializes migrations of nodes starting at once.
+    static let migrationLockKey: Int64 = 0x4552_4E44  // "ERND"
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "create task, fence and input request tables",
+            statements: [
+                """
+                CREATE TABLE errand_tasks (
+                    id text COLLATE "C" PRIMARY KEY,
+                    status text NOT NULL,
+                    owner_key text NOT NULL,
+                    principal text,
+                    team text,
+                    session text,
+                    target text NOT NULL,
+                    created_at bigint NOT NULL,
+                    expires_at bigint,
+                    priority integer NOT NULL,
+                    attempt integer NOT NULL,
+                    run_after bigint NOT NULL,
+                    lease_node text,
+                    lease_until bigint,
+                    fence bigint,
+                    record bytea NOT NULL
+                )
+                """,
+                // Claims: runnable work, highest priority first, then oldest.
+                """
+                CREATE INDEX errand_tasks_claim ON errand_tasks (status, priority DESC, created_at, id)
+                    WHERE status = 'queued'
+                """,
+                // Keyset pagination, newest first.
+                "CREATE INDEX errand_tasks_position ON errand_tasks (created_at DESC, id DESC)",
+                // Per-owner limits count unfinished tasks.
+                "CREATE INDEX errand_tasks_owner ON errand_tasks (owner_key) WHERE status IN \(unfinishedStatuses)",
+                // The reaper: terminal tasks by expiry.
+                """
+                CREATE INDEX errand_tasks_expiry ON errand_tasks (expires_at)
+                    WHERE status IN \(terminalStatuses) AND expires_at IS NOT NULL
+                """,
+                // Lease takeover and renewal.
+                "CREATE INDEX errand_tasks_leases ON errand_tasks (lease_until) WHERE lease_until IS NOT NULL",
+                // counts().
+                "CREATE INDEX errand_tasks_status ON errand_tasks (status)",
+                "CREATE SEQUENCE errand_fence",
+                """
+                CREATE TABLE errand_input_requests (
+                    task_id text COLLATE "C" NOT NULL REFERENCES errand_tasks (id) ON DELETE CASCADE,
+                    request_id text COLLATE "C" NOT NULL,
+                    request text NOT NULL,
+                    response text,
+                    PRIMARY KEY (task_id, request_id)
+                )
+                """,
+            ])
+    ]
+
+    /// The highest schema version this build knows.
+    static var supportedVersion: Int { migrations.map(\.version).max() ?? 0 }
+}

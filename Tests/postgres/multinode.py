@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Several errand processes on one PostgreSQL database, driven over the REST API (standard library only).
+
+    multinode.py ERRAND_BIN POSTGRES_URL WORK_DIR
+
+Node A: `errand serve` with 0 worker slots (accepts, shows and cancels tasks, runs nothing). Worker W: `errand
+worker`. Node B: `errand serve` with slots, started before the kill. Every process gets a 3 s lease.
+
+  a. a task submitted on A runs on W; an /api/events subscriber on A sees its live status and progress
+  b. cancelling on A stops the work on W (the freed worker slots run the next task at once)
+  c. SIGKILL of W while it runs several tasks: after the lease ends B takes them over (the demo tools allow
+     one attempt, so they end `failed` saying so), the tasks B ran complete
+  d. 200 tasks submitted across A and B with a fresh worker: every one completed exactly once, none lost
+
+Prints one line per check and "N passed, N failed"; exits 1 if any failed. Stops every process it started.
+"""
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+BIN, PG_URL, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+LEASE = "3"
+processes: list[subprocess.Popen] = []
+passed = 0
+failed = 0
+
+
+def check(name: str, condition: bool, detail: str = "") -> bool:
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok    {name}", flush=True)
+    else:
+        failed += 1
+        print(f"FAIL  {name} {detail}", flush=True)
+    return condition
+
+
+def start(name: str, *args: str, ready: str) -> tuple[subprocess.Popen, str]:
+    """Starts `errand ARGS`, waits for the stdout line starting with `ready`; returns it and that line."""
+    out = open(os.path.join(WORK, f"{name}.out"), "w+")
+    err = open(os.path.join(WORK, f"{name}.err"), "w")
+    proc = subprocess.Popen([BIN, *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    processes.append(proc)
+    pid_dir = os.environ.get("ERRAND_PID_DIR")
+    if pid_dir:
+        with open(os.path.join(pid_dir, f"multinode-{name}"), "w") as f:
+            f.write(str(proc.pid))
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        out.seek(0)
+        for line in out.read().splitlines():
+            if line.startswith(ready):
+                return proc, line
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    with open(os.path.join(WORK, f"{name}.err")) as f:
+        sys.stderr.write(f.read()[-3000:])
+    raise SystemExit(f"{name} did not print '{ready}'")
+
+
+def serve(name: str, slots: int) -> str:
+    _, line = start(
+        name, "serve", "--port", "0", "--store", PG_URL, "--node", name, "--max-concurrent-tasks", str(slots),
+        "--lease-seconds", LEASE, "--public-dir", os.path.join(WORK, "no-public"), "--log-level", "warning",
+        ready="listening on ")
+    return line.split()[-1]
+
+
+def worker(name: str, slots: int) -> subprocess.Popen:
+    proc, _ = start(
+        name, "worker", "--store", PG_URL, "--node", name, "--max-concurrent-tasks", str(slots),
+        "--lease-seconds", LEASE, "--log-level", "info", ready=f"worker {name} ready")
+    return proc
+
+
+def request(base: str, method: str, path: str, body: object | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def submit(base: str, tool: str, arguments: dict) -> str:
+    status, task = request(base, "POST", f"/api/tools/{tool}/call?task=true&ttl=3600000", arguments)
+    assert status == 202, (status, task)
+    return task["id"]
+
+
+def task(base: str, task_id: str) -> dict:
+    status, body = request(base, "GET", f"/api/tasks/{task_id}")
+    assert status == 200, (status, body)
+    return body
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def terminal(base: str, ids: list[str], timeout: float) -> dict[str, dict]:
+    records: dict[str, dict] = {}
+
+    def done() -> bool:
+        for task_id in ids:
+            if task_id not in records or records[task_id]["status"] not in ("completed", "failed", "cancelled"):
+                records[task_id] = task(base, task_id)
+        return all(r["status"] in ("completed", "failed", "cancelled") for r in records.values())
+
+    wait_until(done, timeout)
+    return records
+
+
+class EventStream:
+    """Reads /api/events of one node in a thread and keeps every `task` event's data."""
+
+    def __init__(self, base: str, query: str) -> None:
+        host = base.removeprefix("http://")
+        self.connection = http.client.HTTPConnection(host, timeout=120)
+        self.connection.request("GET", f"/api/events?{query}", headers={"Accept": "text/event-stream"})
+        self.response = self.connection.getresponse()
+        self.events: list[dict] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.ready.wait(10)
+
+    def _read(self) -> None:
+        kind = ""
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("event:"):
+                    kind = line[6:].strip()
+                    if kind == "ready":
+                        self.ready.set()
+                elif line.startswith("data:") and kind == "task":
+                    self.events.append(json.loads(line[5:]))
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def completed_entries(record: dict) -> int:
+    return sum(1 for entry in record["history"] if entry["status"] == "completed")
+
+
+def main() -> None:
+    os.makedirs(os.path.join(WORK, "no-public"), exist_ok=True)
+    a = serve("node-a", 0)
+    w = worker("worker-w", 4)
+
+    # a. Submitted on A, run on W, watched live on A.
+    events = EventStream(a, "tool=slow_computation")
+    check("a: event stream on A opened", events.ready.is_set())
+    live = submit(a, "slow_computation", {"duration": 2})
+    record = terminal(a, [live], 30)[live]
+    check("a: task submitted on serve-only A completed (ran on the worker)", record["status"] == "completed", record)
+    wait_until(lambda: any(e["task"]["status"] == "completed" for e in events.events), 10)
+    mine = [e for e in events.events if e["task"]["id"] == live]
+    statuses = [e["task"]["status"] for e in mine]
+    check("a: A's subscriber saw the task working", "working" in statuses, statuses)
+    check("a: A's subscriber saw progress from the worker",
+          any((e["task"].get("progress") or {}).get("message", "").startswith("step") for e in mine), mine[-3:])
+    check("a: A's subscriber saw the completion", statuses[-1:] == ["completed"], statuses)
+    events.close()
+
+    # b. Cancel on A stops the work on W: fill all 4 slots with long sleeps, cancel them, the next task runs at once.
+    long = [submit(a, "sleep", {"seconds": 60}) for _ in range(4)]
+    check("b: W claimed all four long tasks",
+          wait_until(lambda: all(task(a, t)["status"] == "working" for t in long), 20))
+    for task_id in long:
+        status, body = request(a, "POST", f"/api/tasks/{task_id}/cancel")
+        check("b: cancel on A answered 200 cancelled", status == 200 and body.get("status") == "cancelled", body)
+    quick = submit(a, "sleep", {"seconds": 0.1})
+    # Had a cancelled sleep kept its slot on W, this would wait for the 60 s sleeps.
+    record = terminal(a, [quick], 20)[quick]
+    check("b: the freed slots on W ran the next task", record["status"] == "completed", record)
+    time.sleep(1)
+    for task_id in long:
+        record = task(a, task_id)
+        check("b: cancelled task stayed cancelled with no completion",
+              record["status"] == "cancelled" and completed_entries(record) == 0, record)
+
+    # c. SIGKILL the worker while it runs tasks; B takes them over after the lease.
+    b = serve("node-b", 4)
+    victims = [submit(a, "sleep", {"seconds": 4}) for _ in range(8)]
+    check("c: all eight tasks running (W holds 4, B holds 4)",
+          wait_until(lambda: all(task(a, t)["status"] == "working" for t in victims), 20))
+    w.send_signal(signal.SIGKILL)
+    w.wait()
+    killed_at = time.time()
+    records = terminal(b, victims, 40)
+    took = time.time() - killed_at
+    ended = [r["status"] for r in records.values()]
+    check("c: every task ended after the kill", all(s in ("completed", "failed") for s in ended), ended)
+    check("c: B completed the four it ran", ended.count("completed") == 4, ended)
+    lost = [r for r in records.values() if r["status"] == "failed"]
+    check("c: the four W ran were taken over (one attempt allowed: failed)", len(lost) == 4, ended)
+    check("c: the takeover message says why", all(r.get("statusMessage") for r in lost),
+          [r.get("statusMessage") for r in lost])
+    check("c: no task completed twice", all(completed_entries(r) <= 1 for r in records.values()))
+    print(f"info  takeover after SIGKILL took {took:.1f} s (lease {LEASE} s)", flush=True)
+
+    # d. 200 tasks across nodes with a fresh worker: none completed twice, none lost.
+    worker("worker-w2", 8)
+    with ThreadPoolExecutor(16) as pool:
+        ids = list(pool.map(lambda i: submit(a if i % 2 else b, "sleep", {"seconds": 0.05}), range(200)))
+    check("d: 200 distinct tasks accepted", len(set(ids)) == 200)
+    records = terminal(a, ids, 120)
+    statuses = [r["status"] for r in records.values()]
+    check("d: all 200 completed", statuses.count("completed") == 200,
+          {s: statuses.count(s) for s in set(statuses)})
+    check("d: each has exactly one completed history entry",
+          all(completed_entries(r) == 1 for r in records.values()))
+    check("d: each ran as one attempt", all(r["attempt"] == 1 for r in records.values()))
+    both = [task(b, t)["status"] for t in ids[:20]]
+    check("d: node B reads the same final states", both == statuses[:20] or all(s == "completed" for s in both))
+
+
+try:
+    main()
+except (AssertionError, urllib.error.URLError, OSError) as error:
+    check("scenario ran to the end", False, repr(error))
+finally:
+    for proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in processes:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(f"multinode: {passed} passed, {failed} failed", flush=True)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# PostgreSQL integration tests: the store against a real server, then several errand processes on one database.
+#
+# Installs PostgreSQL (Debian `postgresql`) if no server binaries are found, starts a throwaway cluster on
+# 127.0.0.1 on a free port (as the `postgres` user when run as root), builds errand with the `Postgres` trait
+# into .build-postgres (the default .build is left alone), runs the ErrandPostgresTests suite against it, then
+# Tests/postgres/multinode.py: two `errand serve` nodes (one serve-only) and `errand worker`s as separate
+# processes (live events and cancel across nodes, SIGKILL takeover, 200 tasks none completed twice).
+# Stops every process and deletes the cluster on exit. Ends with "test-postgres: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+# shellcheck source=lib/postgres.sh
+source scripts/lib/postgres.sh
+
+SCRATCH=.build-postgres
+work=$(mktemp -d)
+chmod 755 "$work"
+cleanup() {
+    stop_postgres
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ensure_apt_packages python3 || die "could not install python3"
+start_postgres "$work"
+
+passed=0
+failed=0
+
+log "swift build --traits Postgres (scratch path $SCRATCH)"
+swift build --traits Postgres --scratch-path "$SCRATCH" --product errand </dev/null \
+    || die "swift build --traits Postgres failed"
+bin="$(swift build --traits Postgres --scratch-path "$SCRATCH" --show-bin-path)/errand"
+
+log "swift test ErrandPostgresTests against $PG_URL"
+set +e
+ERRAND_TEST_POSTGRES_URL="$PG_URL" swift test --traits Postgres --scratch-path "$SCRATCH" \
+    --filter ErrandPostgresTests </dev/null 2>&1 | tee "$work/swift-test.log"
+rc=${PIPESTATUS[0]}
+set -e
+# Swift Testing closes with "Test run with N tests in M suites passed|failed after …".
+tests=$(grep -oE 'Test run with [0-9]+ tests?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+issues=$(grep -oE 'with [0-9]+ issues?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+if [ "$rc" -eq 0 ] && [ "$tests" -gt 0 ]; then
+    passed=$((passed + tests))
+else
+    failed=$((failed + (issues > 0 ? issues : 1)))
+fi
+
+log "multi-node test"
+mkdir -p "$work/multinode"
+set +e
+python3 Tests/postgres/multinode.py "$bin" "$PG_URL" "$work/multinode" </dev/null | tee "$work/multinode.log"
+rc=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^multinode: [0-9]+ passed, [0-9]+ failed' "$work/multinode.log" | tail -1 || true)
+if [ -n "$summary" ]; then
+    passed=$((passed + $(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$summary")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
+fi
+if [ "$rc" -ne 0 ] && [ -z "$summary" ]; then failed=$((failed + 1)); fi
+if [ "$rc" -ne 0 ]; then
+    for f in "$work"/multinode/*.err; do
+        [ -f "$f" ] || continue
+        echo "--- last lines of $(basename "$f")"
+        tail -n 20 "$f"
+    done
+fi
+
+echo "test-postgres: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
