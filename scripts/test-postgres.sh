@@ -31,24 +31,30 @@ start_postgres "$work"
 passed=0
 failed=0
 
-log "swift build --traits Postgres (scratch path $SCRATCH)"
-swift build --traits Postgres --scratch-path "$SCRATCH" --product errand </dev/null \
-    || die "swift build --traits Postgres failed"
-bin="$(swift build --traits Postgres --scratch-path "$SCRATCH" --show-bin-path)/errand"
-
-log "swift test ErrandPostgresTests against $PG_URL"
-set +e
-ERRAND_TEST_POSTGRES_URL="$PG_URL" swift test --traits Postgres --scratch-path "$SCRATCH" \
-    --filter ErrandPostgresTests </dev/null 2>&1 | tee "$work/swift-test.log"
-rc=${PIPESTATUS[0]}
-set -e
-# Swift Testing closes with "Test run with N tests in M suites passed|failed after …".
-tests=$(grep -oE 'Test run with [0-9]+ tests?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-issues=$(grep -oE 'with [0-9]+ issues?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-if [ "$rc" -eq 0 ] && [ "$tests" -gt 0 ]; then
-    passed=$((passed + tests))
+if [ "${ERRAND_POSTGRES_BIN_BUILT:-}" = 1 ] && [ -n "${ERRAND_BIN:-}" ]; then
+    # scripts/test.sh built everything with the trait and ran ErrandPostgresTests inside `swift test`.
+    bin="$ERRAND_BIN"
+    log "reusing $bin (built with the Postgres trait; the store tests ran in swift test)"
 else
-    failed=$((failed + (issues > 0 ? issues : 1)))
+    log "swift build --traits Postgres (scratch path $SCRATCH)"
+    swift build --traits Postgres --scratch-path "$SCRATCH" --product errand </dev/null \
+        || die "swift build --traits Postgres failed"
+    bin="$(swift build --traits Postgres --scratch-path "$SCRATCH" --show-bin-path)/errand"
+
+    log "swift test ErrandPostgresTests against $PG_URL"
+    set +e
+    ERRAND_TEST_POSTGRES_URL="$PG_URL" swift test --traits Postgres --scratch-path "$SCRATCH" \
+        --filter ErrandPostgresTests </dev/null 2>&1 | tee "$work/swift-test.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    # Swift Testing closes with "Test run with N tests in M suites passed|failed after …".
+    tests=$(grep -oE 'Test run with [0-9]+ tests?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+    issues=$(grep -oE 'with [0-9]+ issues?' "$work/swift-test.log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+    if [ "$rc" -eq 0 ] && [ "$tests" -gt 0 ]; then
+        passed=$((passed + tests))
+    else
+        failed=$((failed + (issues > 0 ? issues : 1)))
+    fi
 fi
 
 log "multi-node test"

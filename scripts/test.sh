@@ -24,6 +24,9 @@ SCRIPT_SUITES=(
     scripts/load-test.sh   # release build + 5,000 subscribers, 1,000 tasks/s for 60 s, 500 slowloris (~100 s run)
 )
 export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release
+# One build for everything: with the Postgres trait, so `swift test` also runs the PostgreSQL store tests against
+# the throwaway server started below and test-postgres.sh reuses the binary (TRAITS= builds without it).
+TRAITS="${TRAITS-Postgres}"
 APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
@@ -32,6 +35,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
 # shellcheck source=lib/common.sh
 source scripts/lib/common.sh
+# shellcheck source=lib/postgres.sh
+source scripts/lib/postgres.sh
+TRAIT_ARGS=()
+[ -n "$TRAITS" ] && TRAIT_ARGS=(--traits "$TRAITS")
 
 LOG_DIR="$ROOT/artifacts/test-logs"
 mkdir -p "$LOG_DIR"
@@ -52,6 +59,8 @@ cleanup() {
         fi
     done
     rm -rf "$ERRAND_PID_DIR"
+    stop_postgres
+    [ -n "${PG_WORK:-}" ] && rm -rf "$PG_WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -116,11 +125,29 @@ for line in "${PYTEST_SUITES[@]}"; do
     fi
 done
 
+# A throwaway PostgreSQL server for the store tests in `swift test` (only when building with the trait).
+if [[ "$TRAITS" == *Postgres* ]]; then
+    t0=$SECONDS
+    PG_WORK="$(mktemp -d)"
+    chmod 755 "$PG_WORK"
+    if (start_postgres "$PG_WORK") >"$LOG_DIR/postgres.log" 2>&1; then
+        # start_postgres ran in a subshell so a failure is recorded, not fatal: read back what it set.
+        PG_DATA="$PG_WORK/pgdata"
+        PG_BIN="$(find_pg_bin)"
+        PG_PORT="$(grep -oE '127\.0\.0\.1:[0-9]+' "$LOG_DIR/postgres.log" | tail -1 | cut -d: -f2)"
+        export ERRAND_TEST_POSTGRES_URL="postgres://errand@127.0.0.1:$PG_PORT/errand"
+        export ERRAND_POSTGRES_BIN_BUILT=1   # test-postgres.sh: the store tests ran in `swift test`
+        record "postgres server" ok $((SECONDS - t0)) "127.0.0.1:$PG_PORT"
+    else
+        record "postgres server" FAIL $((SECONDS - t0)) "see artifacts/test-logs/postgres.log"
+    fi
+fi
+
 # ---------------------------------------------------------------- 2. swift build + swift test
 t0=$SECONDS
 BUILD_OK=0
-log "swift build"
-if run_logged "$LOG_DIR/swift-build.log" timeout "$BUILD_TIMEOUT" swift build </dev/null; then
+log "swift build ${TRAIT_ARGS[*]}"
+if run_logged "$LOG_DIR/swift-build.log" timeout "$BUILD_TIMEOUT" swift build "${TRAIT_ARGS[@]}" </dev/null; then
     BUILD_OK=1
     record "swift build" ok $((SECONDS - t0))
 else
@@ -128,11 +155,11 @@ else
 fi
 
 if [ "$BUILD_OK" -eq 1 ]; then
-    BIN_DIR="$(swift build --show-bin-path 2>/dev/null || echo "$ROOT/.build/debug")"
+    BIN_DIR="$(swift build "${TRAIT_ARGS[@]}" --show-bin-path 2>/dev/null || echo "$ROOT/.build/debug")"
     export ERRAND_BIN="${ERRAND_BIN:-$BIN_DIR/errand}"
     t0=$SECONDS
     log "swift test"
-    if run_logged "$LOG_DIR/swift-test.log" timeout "$STEP_TIMEOUT" swift test </dev/null; then
+    if run_logged "$LOG_DIR/swift-test.log" timeout "$STEP_TIMEOUT" swift test "${TRAIT_ARGS[@]}" </dev/null; then
         record "swift test" ok $((SECONDS - t0))
     else
         record "swift test" FAIL $((SECONDS - t0)) "see artifacts/test-logs/swift-test.log"
