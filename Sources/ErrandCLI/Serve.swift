@@ -33,6 +33,13 @@ struct Serve: AsyncParsableCommand {
             valueName: "store"))
     var store = "sqlite:" + SQLiteTaskStore.defaultPath
 
+    @Option(
+        help: ArgumentHelp(
+            "SQLite durability: 'normal' (a stored task survives the process being killed) or 'full' (also a"
+                + " power loss: one fsync per group commit).",
+            valueName: "normal|full"))
+    var sqliteSynchronous: SQLiteTaskStoreConfiguration.Synchronous = .normal
+
     @Option(help: "Directory of the dashboard's static files.")
     var publicDir = "Public"
 
@@ -83,7 +90,9 @@ struct Serve: AsyncParsableCommand {
             application = ErrandApplication(
                 configuration: configuration, catalog: DemoCatalog.make(), store: MemoryTaskStore(), logger: logger)
         case .sqlite(let path):
-            let opened = try SQLiteTaskStore(path: path, logger: logger)
+            var sqliteConfiguration = SQLiteTaskStoreConfiguration()
+            sqliteConfiguration.synchronous = sqliteSynchronous
+            let opened = try SQLiteTaskStore(path: path, configuration: sqliteConfiguration, logger: logger)
             sqliteStore = opened
             application = ErrandApplication(
                 configuration: configuration, catalog: DemoCatalog.make(), store: opened, logger: logger)
@@ -135,6 +144,11 @@ enum StoreOption: Equatable {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension SQLiteTaskStoreConfiguration.Synchronous: ExpressibleByArgument {
+    init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    var defaultValueDescription: String { rawValue.lowercased() }
+}
 
 /// Unbuffered lines on standard output (the `listening on` line scripts wait for).
 enum StandardOutput {

@@ -1,0 +1,49 @@
+"""Bad command lines: `errand serve` refuses them at once, with exit status 64 (usage) and a message naming
+the option, and starts nothing. A valid durability option starts a server that answers."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from wire import errand_binary
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(errand_binary()), "serve", "--port", "0", *args], capture_output=True, text=True,
+                          timeout=30, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--store", "mysql://x"], "--store 'mysql://x' is not supported"),
+    (["--store", "sqlite:"], "is not supported"),
+    (["--sqlite-synchronous", "sometimes"], "'sometimes' is invalid for '--sqlite-synchronous"),
+    (["--port", "70000"], "--port must be between 0 and 65535"),
+    (["--max-concurrent-tasks", "0"], "--max-concurrent-tasks"),
+    (["--host", "0.0.0.0"], "--auth-file"),
+])
+def test_bad_command_line_is_refused(args: list[str], message: str) -> None:
+    result = run_serve("--store", "memory", *args) if args[0] != "--store" else run_serve(*args)
+    assert result.returncode == 64, result
+    assert message in result.stderr, result.stderr
+
+
+def test_full_durability_serves() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        database = Path(directory) / "tasks.sqlite"
+        proc = subprocess.Popen([str(errand_binary()), "serve", "--port", "0", "--store", f"sqlite:{database}",
+                                 "--sqlite-synchronous", "full"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.startswith("listening on http://127.0.0.1:"), line
+            proc.terminate()
+            assert proc.wait(timeout=20) == 0
+            assert database.exists()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
