@@ -25,6 +25,10 @@ struct ClusterAttempt {
     var serial: UInt64
     var phase = Phase.running
     var task: Task<Void, Never>?
+    /// The attempt's Swift task returned.
+    var returned = false
+    /// Its final write is being stored (perhaps retrying); the slot stays taken until it is done.
+    var writingFinal = false
     var inputs: [String: InputWait] = [:]
     var inputCount = 0
 
@@ -44,4 +48,16 @@ struct TerminalWaiter {
     var latest: TaskRecord?
     /// The answer, once decided before the caller started waiting.
     var outcome: TaskRecord?
+}
+
+/// How ``ClusterEngine/writeAttempt(_:serial:in:_:change:publishing:runAfterMs:)`` ended.
+enum AttemptWrite: Equatable {
+    /// Stored (and published).
+    case stored
+    /// The store refused it: the task no longer carries the attempt's fencing token; the attempt was stopped.
+    case refused
+    /// The store failed; nothing was written.
+    case failed
+    /// Not attempted: the attempt had left the phase the write belongs to.
+    case skipped
 }

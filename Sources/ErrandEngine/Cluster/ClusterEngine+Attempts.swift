@@ -69,27 +69,48 @@ extension ClusterEngine {
     func writeAttempt(
         _ id: TaskID, serial: UInt64, in phase: ClusterAttempt.Phase, _ record: TaskRecord, change: ClusterChange,
         publishing: [TaskEvent.Change], runAfterMs: Int64? = nil
-    ) async -> Bool {
-        guard let attempt = attempt(id, serial: serial, in: phase) else { return false }
+    ) async -> AttemptWrite {
+        guard let attempt = attempt(id, serial: serial, in: phase) else { return .skipped }
         let stored: Bool
         do {
             stored = try await store.write(record, lease: attempt.lease, change: change, runAfterMs: runAfterMs)
         } catch {
             logger.error(
                 "could not store a change of a running task", metadata: ["task": "\(id)", "error": "\(error)"])
-            return false
+            return .failed
         }
         guard stored else {
             logger.notice("lease lost; the attempt's write was refused and its work stops", metadata: ["task": "\(id)"])
             if self.attempt(id, serial: serial, in: phase) != nil { stopAttempt(id) }
-            return false
+            return .refused
         }
         // The entry may be gone already: a timed-out attempt's Swift task returned while its failure was stored.
         let superseded = attempts[id].map { $0.serial == serial && $0.phase != phase } ?? false
         if !superseded {
             for change in publishing { publish(change, record) }
         }
-        return true
+        return .stored
+    }
+
+    /// Stores an attempt's final record, retrying while the store fails (the lease is still renewed meanwhile),
+    /// with a backoff from 100 ms to 5 s, until it is stored, refused (the lease was lost), or the node shuts down.
+    /// A final write is the one that must not be lost: without retries a store hiccup would leave the task
+    /// `working` until its lease lapsed and another node ran it again.
+    func writeFinal(_ id: TaskID, serial: UInt64, _ record: TaskRecord, runAfterMs: Int64?) async {
+        if attempts[id]?.serial == serial { attempts[id]?.writingFinal = true }
+        defer {
+            if attempts[id]?.serial == serial { attempts[id]?.writingFinal = false }
+            releaseIfDone(id, serial: serial)
+        }
+        var delay = Duration.milliseconds(100)
+        while await writeAttempt(
+            id, serial: serial, in: .finishing, record, change: .status, publishing: [.status], runAfterMs: runAfterMs)
+            == .failed, lifecycle != .shuttingDown
+        {
+            logger.notice("retrying the final write of a task", metadata: ["task": "\(id)", "in": "\(delay)"])
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
     }
 
     /// Stops an attempt that is still running: nothing more is written for it, its Swift task is cancelled and its
@@ -119,16 +140,23 @@ extension ClusterEngine {
             attempts[id]?.phase = .finishing
             failInputs(id)
             let (record, runAfterMs) = finalRecord(attempt, result: result)
-            await writeAttempt(
-                id, serial: serial, in: .finishing, record, change: .status, publishing: [.status],
-                runAfterMs: runAfterMs)
+            await writeFinal(id, serial: serial, record, runAfterMs: runAfterMs)
             if record.status == .queued, let runAfterMs {
                 let delay = Duration.milliseconds(max(0, runAfterMs - clock.nowMs()) + 10)
                 schedule(.wake, after: delay)
             }
         }
-        if attempts[id]?.serial == serial { attempts[id] = nil }
+        if attempts[id]?.serial == serial { attempts[id]?.returned = true }
+        releaseIfDone(id, serial: serial)
         await claimRunnable()
+    }
+
+    /// Frees the attempt's slot once its Swift task returned and no final write of it is in flight.
+    private func releaseIfDone(_ id: TaskID, serial: UInt64) {
+        guard let attempt = attempts[id], attempt.serial == serial, attempt.returned, !attempt.writingFinal else {
+            return
+        }
+        attempts[id] = nil
     }
 
     /// The record an attempt's result leads to, and for a retry when the task is runnable again.
@@ -166,7 +194,8 @@ extension ClusterEngine {
         guard record.apply(.failed, message: message, at: clock.nowMs()) else { return }
         record.outcome = .error(.internalError("Task \(message)"))
         attempts[id]?.record = record
-        await writeAttempt(id, serial: serial, in: .finishing, record, change: .status, publishing: [.status])
+        await writeFinal(id, serial: serial, record, runAfterMs: nil)
+        await claimRunnable()  // the slot may be free now
     }
 }
 

@@ -7,7 +7,8 @@ extension ClusterEngine {
     /// stops the attempts whose lease the store says is lost (cancelled, or taken over after this node stalled).
     /// The node calls this every third of the lease duration.
     public func renewLeases() async {
-        let leases = attempts.values.filter { $0.phase == .running }.map(\.lease)
+        // A finishing attempt keeps its lease too: its final write may be retrying through a store hiccup.
+        let leases = attempts.values.filter { $0.phase == .running || $0.phase == .finishing }.map(\.lease)
         guard !leases.isEmpty else { return }
         let lost: Set<TaskID>
         do {
