@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -238,7 +239,8 @@ def main() -> None:
 
 try:
     main()
-except (AssertionError, urllib.error.URLError, OSError) as error:
+except Exception as error:  # noqa: BLE001 - any crash must count as a failure, not end with "0 failed"
+    traceback.print_exc()
     check("scenario ran to the end", False, repr(error))
 finally:
     for proc in processes:
