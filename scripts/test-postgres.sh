@@ -5,7 +5,9 @@
 # 127.0.0.1 on a free port (as the `postgres` user when run as root), builds errand with the `Postgres` trait
 # into .build-postgres (the default .build is left alone), runs the ErrandPostgresTests suite against it, then
 # Tests/postgres/multinode.py: two `errand serve` nodes (one serve-only) and `errand worker`s as separate
-# processes (live events and cancel across nodes, SIGKILL takeover, 200 tasks none completed twice).
+# processes (live events and cancel across nodes, over REST and over MCP — `notifications/tasks/status` and
+# progress on the GET stream, `tasks/cancel`, a session on another node watching — SIGKILL takeover, 200 tasks
+# none completed twice).
 # Stops every process and deletes the cluster on exit. Ends with "test-postgres: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
