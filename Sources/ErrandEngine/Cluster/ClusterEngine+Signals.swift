@@ -41,8 +41,9 @@ extension ClusterEngine {
     /// Publishes a change another node stored, as the task is now.
     ///
     /// A `.status` event is published whenever the status differs from the last state this node published (so a
-    /// merged burst still shows every status change that matters, the terminal one above all); a state already
-    /// published is not published again. `.deleted` carries the last state this node remembers of the task; a
+    /// merged burst still shows every status change that matters, the terminal one above all), followed by a
+    /// `.progress` event if the progress of an unfinished task changed too; a state already published is not
+    /// published again. `.deleted` carries the last state this node remembers of the task; a
     /// task this node never saw (or forgot) is deleted without an event.
     private func publishRemote(_ id: TaskID, _ change: ClusterChange) async {
         let record: TaskRecord?
@@ -78,7 +79,13 @@ extension ClusterEngine {
         case .progress where record.status == last?.status:
             if record != last { publish(.progress, record) }
         default:
-            if record != last { publish(.status, record) }
+            guard record != last else { return }
+            publish(.status, record)
+            // Progress stored together with the status change (read at once) still gets its own event: MCP
+            // clients hear of progress only from progress events. Not for an ended task: its result says enough.
+            if let progress = record.progress, progress != last?.progress, !record.status.isTerminal {
+                publish(.progress, record)
+            }
         }
     }
 

@@ -3,16 +3,23 @@ import ErrandProtocol
 import Synchronization
 import Testing
 
-/// A ``MemoryClusterStore`` whose fenced writes of a final status fail a given number of times, like a database
-/// that drops its connection for a moment.
-final class FlakyFinalWriteStore: ClusterStore {
+/// A ``MemoryClusterStore`` with faults: fenced writes of a final status fail a given number of times, like a
+/// database that drops its connection for a moment; the signals of one node can be held back until released.
+final class FaultyClusterStore: ClusterStore {
     struct Outage: Error {}
     let base = MemoryClusterStore()
     /// Final writes still to fail.
     let failuresLeft: Mutex<Int>
     let failed = Mutex(0)
+    /// The node whose signals wait for ``signalGate``, if any.
+    let heldNode: String?
+    let signalGate = Gate()
 
-    init(failures: Int) { failuresLeft = Mutex(failures) }
+    init(failures: Int = 0, holdingSignalsOf heldNode: String? = nil) {
+        failuresLeft = Mutex(failures)
+        self.heldNode = heldNode
+        if heldNode == nil { signalGate.open() }
+    }
 
     func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?) async throws -> Bool {
         if record.status.isTerminal {
@@ -70,14 +77,27 @@ final class FlakyFinalWriteStore: ClusterStore {
     func takeInputAnswer(taskID: TaskID, requestID: String) async throws -> JSONValue? {
         try await base.takeInputAnswer(taskID: taskID, requestID: requestID)
     }
-    func signals(node: String) -> AsyncStream<ClusterSignal> { base.signals(node: node) }
+    func signals(node: String) -> AsyncStream<ClusterSignal> {
+        let source = base.signals(node: node)
+        guard node == heldNode else { return source }
+        let (stream, continuation) = AsyncStream.makeStream(of: ClusterSignal.self)
+        let gate = signalGate
+        Task {
+            for await signal in source {
+                await gate.wait()
+                continuation.yield(signal)
+            }
+            continuation.finish()
+        }
+        return stream
+    }
 }
 
 @Suite struct ClusterFinalWriteTests {
     /// The result must not be lost to a short store outage: the final write is retried (the slot stays taken
     /// meanwhile) until it is stored, and the task completes once, on its first attempt.
     @Test(.timeLimit(.minutes(1))) func aFinalWriteThatFailsIsRetriedUntilStored() async throws {
-        let store = FlakyFinalWriteStore(failures: 3)
+        let store = FaultyClusterStore(failures: 3)
         let runner = CountingRunner()
         let node = makeNode("a", store: store, runner: runner, slots: 1)
         try await node.start()
@@ -90,5 +110,45 @@ final class FlakyFinalWriteStore: ClusterStore {
         #expect(store.failed.withLock { $0 } == 3)
         #expect(runner.runs.withLock { $0[record.id] } == 1)
         #expect(await eventually { await node.statistics().running == 0 }, "the slot was not freed")
+    }
+}
+
+/// Reports one progress step, then waits until the test lets it finish.
+final class ProgressThenWaitRunner: TaskRunner {
+    let reported = Counter()
+    let finish = Gate()
+    func policy(for task: TaskRecord) -> TaskPolicy { .default }
+    func run(_ task: TaskRecord, context: TaskContext) async -> TaskRunResult {
+        await context.reportProgress(TaskProgress(current: 1, total: 2, message: "half way"))
+        reported.increment()
+        await finish.wait()
+        return TaskRunResult(outcome: .result(["ok": true]), status: .completed)
+    }
+}
+
+@Suite struct ClusterRemoteProgressTests {
+    /// Node A learns of the claim only after the worker already stored progress: reading the task for the claim's
+    /// signal shows both changes at once. A must still publish the progress (MCP clients get
+    /// `notifications/progress` only from progress events), not fold it into the status event.
+    @Test(.timeLimit(.minutes(1))) func progressStoredWithAStatusChangeIsStillPublished() async throws {
+        let store = FaultyClusterStore(holdingSignalsOf: "a")
+        let runner = ProgressThenWaitRunner()
+        let front = makeNode("a", store: store, slots: 0)
+        let worker = makeNode("w", store: store, runner: runner, slots: 1)
+        try await front.start()
+        try await worker.start()
+        let log = EventLog(front.events)
+        defer { log.subscription.cancel() }
+        let record = try await front.submit(
+            TaskSubmission(kind: .toolCall, target: "steps", arguments: [:], owner: .anonymous))
+        await runner.reported.wait(for: 1)
+        #expect(try await store.base.task(record.id)?.progress?.current == 1)
+        store.signalGate.open()  // A now sees the claim and the progress, both already stored
+        #expect(await eventually { log.changes(for: record.id).contains(.progress) }, "\(log.changes(for: record.id))")
+        #expect(log.changes(for: record.id) == [.created, .status, .progress])
+        runner.finish.open()
+        #expect(try await ended(front, record.id).status == .completed)
+        await worker.shutdown()
+        await front.shutdown()
     }
 }
