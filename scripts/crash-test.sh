@@ -13,9 +13,13 @@ config=${CONFIG:-release}
 log() { printf 'crash-test: %s\n' "$*" >&2; }
 
 log "building errand and ErrandStoreTool ($config)"
-swift build -c "$config" --product errand >/dev/null
-swift build -c "$config" --product ErrandStoreTool >/dev/null
-bin_dir=$(swift build -c "$config" --show-bin-path)
+# TRAITS (set by scripts/test.sh): build with the same traits as the rest of the run, so that this build does not
+# replace the binary other suites use with one built differently.
+traits=()
+[ -n "${TRAITS:-}" ] && traits=(--traits "$TRAITS")
+swift build -c "$config" "${traits[@]}" --product errand >/dev/null
+swift build -c "$config" "${traits[@]}" --product ErrandStoreTool >/dev/null
+bin_dir=$(swift build -c "$config" "${traits[@]}" --show-bin-path)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/errand-crash-test.XXXXXX")
 cleanup() {

@@ -37,6 +37,7 @@ if [ "${ERRAND_POSTGRES_BIN_BUILT:-}" = 1 ] && [ -n "${ERRAND_BIN:-}" ]; then
     # scripts/test.sh built everything with the trait and ran ErrandPostgresTests inside `swift test`.
     bin="$ERRAND_BIN"
     log "reusing $bin (built with the Postgres trait; the store tests ran in swift test)"
+    grep -qa PostgresNIO "$bin" || die "$bin has no PostgreSQL support (built without the Postgres trait?)"
 else
     log "swift build --traits Postgres (scratch path $SCRATCH)"
     swift build --traits Postgres --scratch-path "$SCRATCH" --product errand </dev/null \
@@ -79,5 +80,7 @@ if [ "$rc" -ne 0 ]; then
     done
 fi
 
+# A run that checked nothing (a server that never started, say) is a failure, not a pass.
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "test-postgres: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -26,7 +26,7 @@ SCRIPT_SUITES=(
 export CONFIG="${CONFIG:-debug}"   # crash-test.sh reuses the debug build instead of building release
 # One build for everything: with the Postgres trait, so `swift test` also runs the PostgreSQL store tests against
 # the throwaway server started below and test-postgres.sh reuses the binary (TRAITS= builds without it).
-TRAITS="${TRAITS-Postgres}"
+export TRAITS="${TRAITS-Postgres}"
 APT_PACKAGES=(libnghttp2-dev nghttp2-client curl jq)
 BUILD_TIMEOUT=1500   # seconds; a first build fetches and compiles every dependency
 STEP_TIMEOUT=900     # seconds for `swift test` and for each pytest suite
