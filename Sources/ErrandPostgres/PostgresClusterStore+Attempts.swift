@@ -45,10 +45,11 @@ extension PostgresClusterStore {
         }
     }
 
+    /// Goes out with the other writes made meanwhile, in one statement (see ``FencedWriteQueue``).
     public func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?)
         async throws -> Bool
     {
-        try await !rows(fencedWrite(record, lease: lease, change: change, runAfterMs: runAfterMs)).isEmpty
+        try await writes.write(.init(record: record, lease: lease, change: change, runAfterMs: runAfterMs))
     }
 
     public func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {
