@@ -100,14 +100,12 @@ enum StoreComparison {
     /// Runs every configuration `rounds` times, interleaved (so a burst of load elsewhere hits all of them), and
     /// prints the median round of each with its ratio to memory's rate.
     static func main(_ options: StoreOptions) async throws {
-        var configurations: [(name: String, make: (PickupLog) async throws -> Setup)] = [
+        let local: [(name: String, make: (PickupLog) async throws -> Setup)] = [
             ("memory (TaskEngine)", { memory($0) }),
             ("SQLite synchronous=NORMAL", { try sqlite($0, synchronous: .normal) }),
             ("SQLite synchronous=FULL", { try sqlite($0, synchronous: .full) }),
         ]
-        #if Postgres
-            configurations += try await PostgresSetups.configurations(options)
-        #endif
+        let configurations = local + (try await postgres(options))
         var results: [[Figures]] = Array(repeating: [], count: configurations.count)
         for round in 1...options.rounds {
             for (index, configuration) in configurations.enumerated() {
@@ -123,6 +121,17 @@ enum StoreComparison {
         }
         let medians = results.map { rounds in rounds.sorted { $0.rate < $1.rate }[rounds.count / 2] }
         print(table(medians, options: options, allRates: results.map { $0.map(\.rate) }))
+    }
+
+    /// The PostgreSQL configurations, if `--postgres` was given (and the build has the trait).
+    static func postgres(
+        _ options: StoreOptions
+    ) async throws -> [(name: String, make: (PickupLog) async throws -> Setup)] {
+        #if Postgres
+            return try await PostgresSetups.configurations(options)
+        #else
+            return []
+        #endif
     }
 
     static func table(_ rows: [Figures], options: StoreOptions, allRates: [[Double]]) -> String {
