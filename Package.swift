@@ -114,8 +114,9 @@ let package = Package(
         .executableTarget(
             name: "ErrandBench",
             dependencies: [
-                "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP",
+                "ErrandEngine", "ErrandProtocol", "Errand", "ErrandDemo", "ErrandHTTP", "ErrandSQLite",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ErrandBench",

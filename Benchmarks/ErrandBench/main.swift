@@ -8,6 +8,10 @@
 // --json FILE (also write the figures as JSON), --postgres URL (also two ClusterEngine nodes on that PostgreSQL
 // database: cross-node pickup of --idle tasks and throughput; needs `--traits Postgres`). Performance targets are
 // checked here, never in unit tests.
+//
+// `ErrandBench stores [OPTIONS]` instead compares the stores side by side: memory, SQLite (NORMAL, FULL) and, with
+// --postgres URL, PostgreSQL with one and with two ClusterEngine nodes (options in StoreOptions.swift;
+// scripts/bench-stores.sh runs it against a throwaway PostgreSQL).
 import ErrandEngine
 import Glibc
 
@@ -74,6 +78,16 @@ func verdict(_ met: Bool) -> String { met ? "met" : "NOT MET" }
 func progress(_ text: String) {
     var line = Array("ErrandBench: \(text)\n".utf8)
     _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+if CommandLine.arguments.dropFirst().first == "stores" {
+    do {
+        try await StoreComparison.main(try StoreOptions(CommandLine.arguments.dropFirst(2)))
+        exit(0)
+    } catch {
+        progress("\(error)")
+        exit(1)
+    }
 }
 
 let options: Options

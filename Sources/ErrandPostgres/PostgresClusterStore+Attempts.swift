@@ -3,53 +3,53 @@ import PostgresNIO
 
 // Claims and the writes of an attempt, guarded by its fencing token.
 extension PostgresClusterStore {
+    /// One statement: locks the runnable rows (`FOR UPDATE SKIP LOCKED`), stores the new attempt in the columns
+    /// (status, attempt, `started_at`, lease, token) and signals each; the new attempt's record is derived from the
+    /// stored body (see ``TaskColumns``), so nothing is decoded, transformed and written back in between.
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let node = ClusterSignalPayload.sanitizedNode(node)
-        let logger = self.logger
-        let channel = self.channel
-        return try await transaction { connection in
-            let rows = try await connection.rows(
-                """
-                SELECT \(unescaped: TaskColumns.select) FROM errand_tasks
+        let rows = try await rows(
+            """
+            WITH picked AS MATERIALIZED (
+                SELECT id FROM errand_tasks
                 WHERE status = 'queued' AND run_after <= \(nowMs)
-                ORDER BY priority DESC, created_at, id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED
-                """, logger: logger)
-            var started: [TaskID: TaskRecord] = [:]
-            for row in rows {
-                let record = try TaskColumns.decode(row)
-                if let next = record.startingNextAttempt(at: nowMs) { started[next.id] = next }
-            }
-            guard !started.isEmpty else { return [] }
-            let records = Array(started.values)
-            let claimed = try await connection.rows(
-                """
-                UPDATE errand_tasks AS t SET status = 'working', attempt = u.attempt, record = u.record,
-                    lease_node = \(node), lease_until = \(nowMs + leaseMs), fence = nextval('errand_fence')
-                FROM unnest(\(records.map(\.id.rawValue))::text[], \(records.map(TaskColumns.body))::bytea[],
-                    \(records.map { Int64($0.attempt) })::bigint[]) AS u(id, record, attempt)
-                WHERE t.id = u.id
-                RETURNING t.id, t.fence, pg_notify(\(channel), \(node + "|s|") || t.id || '|working|')
-                """, logger: logger)
-            var result: [ClaimedTask] = []
-            for row in claimed {
-                let (id, fence) = try row.decode((String, Int64).self)
-                guard let record = started[TaskID(id)] else { continue }
-                result.append(ClaimedTask(record: record, lease: TaskLease(taskID: record.id, fence: fence)))
-            }
-            // Claim order: highest priority first, then oldest (as selected).
-            return result.sorted { lhs, rhs in
-                if lhs.record.priority != rhs.record.priority { return lhs.record.priority > rhs.record.priority }
-                if lhs.record.createdAt != rhs.record.createdAt { return lhs.record.createdAt < rhs.record.createdAt }
-                return lhs.record.id.rawValue.utf8.lexicographicallyPrecedes(rhs.record.id.rawValue.utf8)
-            }
+                ORDER BY priority DESC, created_at, id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+            UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = \(nowMs),
+                lease_node = \(node), lease_until = \(nowMs + leaseMs), fence = nextval('errand_fence')
+            FROM picked WHERE t.id = picked.id
+            RETURNING \(unescaped: TaskColumns.qualifiedSelect),
+                t.fence, pg_notify(\(channel), \(node + "|s|") || t.id || '|working|')
+            """)
+        var result: [ClaimedTask] = []
+        result.reserveCapacity(rows.count)
+        for row in rows {
+            let record = try TaskColumns.decode(row)
+            let fence = try Self.fence(of: row)
+            result.append(ClaimedTask(record: record, lease: TaskLease(taskID: record.id, fence: fence)))
+        }
+        // Claim order: highest priority first, then oldest (as selected).
+        return result.sorted { lhs, rhs in
+            if lhs.record.priority != rhs.record.priority { return lhs.record.priority > rhs.record.priority }
+            if lhs.record.createdAt != rhs.record.createdAt { return lhs.record.createdAt < rhs.record.createdAt }
+            return lhs.record.id.rawValue.utf8.lexicographicallyPrecedes(rhs.record.id.rawValue.utf8)
         }
     }
 
+    /// The fencing token a claim returns after the task's columns.
+    private static func fence(of row: PostgresRow) throws(PostgresClusterStoreError) -> Int64 {
+        do {
+            return try row.makeRandomAccess()[TaskColumns.count].decode(Int64.self)
+        } catch {
+            throw .database("a claim returned no fencing token: \(error)")
+        }
+    }
+
+    /// Goes out with the other writes made meanwhile, in one statement (see ``FencedWriteQueue``).
     public func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?)
         async throws -> Bool
     {
-        try await !rows(fencedWrite(record, lease: lease, change: change, runAfterMs: runAfterMs)).isEmpty
+        try await writes.write(.init(record: record, lease: lease, change: change, runAfterMs: runAfterMs))
     }
 
     public func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {
@@ -83,7 +83,7 @@ extension PostgresClusterStore {
             updated AS (
                 UPDATE errand_tasks SET status = \(record.status.rawValue), record = \(TaskColumns.body(record)),
                     attempt = \(Int64(record.attempt)), priority = \(Int64(record.priority)),
-                    expires_at = \(record.expiresAt),
+                    expires_at = \(record.expiresAt), started_at = NULL,
                     run_after = CASE WHEN \(requeued) THEN \(runAfterMs ?? 0) ELSE run_after END,
                     lease_node = CASE WHEN \(endsAttempt) THEN NULL ELSE lease_node END,
                     lease_until = CASE WHEN \(endsAttempt) THEN NULL ELSE lease_until END,

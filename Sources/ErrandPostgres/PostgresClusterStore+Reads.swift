@@ -8,6 +8,18 @@ extension PostgresClusterStore {
         return try rows.first.map(TaskColumns.decode)
     }
 
+    public func tasks(_ ids: [TaskID]) async throws -> [TaskID: TaskRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await rows(
+            "SELECT \(unescaped: TaskColumns.select) FROM errand_tasks WHERE id = ANY(\(ids.map(\.rawValue)))")
+        var found: [TaskID: TaskRecord] = [:]
+        for row in rows {
+            let record = try TaskColumns.decode(row)
+            found[record.id] = record
+        }
+        return found
+    }
+
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
         var conditions: [String] = []
         var binds = PostgresBindings()

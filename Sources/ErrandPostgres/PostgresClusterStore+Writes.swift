@@ -40,7 +40,7 @@ extension PostgresClusterStore {
             try await connection.query(
                 """
                 UPDATE errand_tasks SET status = \(cancelled.status.rawValue), record = \(TaskColumns.body(cancelled)),
-                    lease_node = NULL, lease_until = NULL, fence = NULL
+                    lease_node = NULL, lease_until = NULL, fence = NULL, started_at = NULL
                 WHERE id = \(id.rawValue)
                 """, logger: logger)
             try await connection.dropInputRequests(of: id, logger: logger)
@@ -68,7 +68,7 @@ extension PostgresClusterStore {
                     """
                     UPDATE errand_tasks SET status = \(record.status.rawValue), record = \(TaskColumns.body(record)),
                         attempt = \(Int64(record.attempt)), priority = \(Int64(record.priority)),
-                        run_after = \(nowMs), lease_node = NULL, lease_until = NULL, fence = NULL
+                        run_after = \(nowMs), lease_node = NULL, lease_until = NULL, fence = NULL, started_at = NULL
                     WHERE id = \(record.id.rawValue)
                     """, logger: logger)
                 try await connection.dropInputRequests(of: record.id, logger: logger)

@@ -11,6 +11,8 @@ import PostgresNIO
 /// - Claims take rows with `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for or share a task; each
 ///   claim draws a fencing token from the `errand_fence` sequence, and every write of an attempt is an `UPDATE`
 ///   guarded by that token.
+/// - The final writes (and progress) of attempts running at once go out together: one statement and one commit
+///   per batch (``FencedWriteQueue``), each row still guarded by its own token.
 /// - Every write sends its ``ClusterSignal``s with `pg_notify` in the same statement or transaction, so a signal
 ///   is delivered if and only if the write committed. One dedicated connection `LISTEN`s; it reconnects with
 ///   backoff and then yields ``ClusterSignal/resynchronize``.
@@ -23,6 +25,7 @@ public final class PostgresClusterStore: ClusterStore {
     let configuration: PostgresClusterStoreConfiguration
     let logger: Logger
     let listener: PostgresSignalListener
+    let writes: FencedWriteQueue
     private let clientTask: Task<Void, Never>
 
     private init(
@@ -34,6 +37,10 @@ public final class PostgresClusterStore: ClusterStore {
         self.logger = logger
         self.listener = listener
         self.clientTask = clientTask
+        let channel = configuration.channel
+        self.writes = FencedWriteQueue(maxBatch: 256) { batch in
+            try await Self.storeFencedWrites(batch, client: client, channel: channel, logger: logger)
+        }
     }
 
     /// Connects to the database, migrates it to the current schema and starts listening for signals.
@@ -91,6 +98,13 @@ public final class PostgresClusterStore: ClusterStore {
 extension PostgresClusterStore {
     /// Every row `query` returns.
     func rows(_ query: PostgresQuery) async throws(PostgresClusterStoreError) -> [PostgresRow] {
+        try await Self.rows(client: client, logger: logger, query)
+    }
+
+    /// Every row `query` returns, on a connection of `client`'s pool.
+    static func rows(client: PostgresClient, logger: Logger, _ query: PostgresQuery)
+        async throws(PostgresClusterStoreError) -> [PostgresRow]
+    {
         do {
             var rows: [PostgresRow] = []
             for try await row in try await client.query(query, logger: logger) { rows.append(row) }

@@ -68,7 +68,13 @@ enum PostgresSchema {
                     PRIMARY KEY (task_id, request_id)
                 )
                 """,
-            ])
+            ]),
+        // A claim stores the new attempt in the columns only (one statement, no decoding in Swift); readers
+        // apply ``TaskRecord/startingNextAttempt(at:)`` at `started_at` to the stored body until the attempt's
+        // first write replaces the body and clears `started_at` (see ``TaskColumns``).
+        Migration(
+            version: 2, name: "claims in one statement: started_at",
+            statements: ["ALTER TABLE errand_tasks ADD COLUMN started_at bigint"]),
     ]
 
     /// The highest schema version this build knows.

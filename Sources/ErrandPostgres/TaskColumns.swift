@@ -3,9 +3,20 @@ import PostgresNIO
 
 /// How a ``TaskRecord`` maps onto an `errand_tasks` row: the key fields as columns, everything else in `record`
 /// (a format byte, then the shared ``TaskRecordCodec`` body).
+///
+/// A claim does not rewrite `record`: it sets status `working`, the next `attempt` and `started_at` (the claim
+/// time) in the columns, in one statement. While `started_at` is set, the task is the stored body (as it was,
+/// `queued`) with ``TaskRecord/startingNextAttempt(at:)`` applied at `started_at` — exactly what the claim hands
+/// the node. Every statement that writes `record` clears `started_at`.
 enum TaskColumns {
     /// The columns every `SELECT` of whole tasks reads, in the order ``decode(_:)`` expects.
-    static let select = "id, status, principal, team, session, target, created_at, record"
+    static let select = "id, status, principal, team, session, target, created_at, record, started_at"
+
+    /// ``select`` with each column qualified by the table alias `t` (for `UPDATE … AS t … FROM … RETURNING`).
+    static let qualifiedSelect = select.split(separator: ", ").map { "t." + $0 }.joined(separator: ", ")
+
+    /// How many columns ``select`` names.
+    static let count = 9
 
     /// Version of the `record` layout, its first byte. A reader refuses versions it does not know.
     static let bodyFormat: UInt8 = 1
@@ -41,8 +52,19 @@ enum TaskColumns {
             guard bytes.first == bodyFormat else {
                 throw PostgresClusterStoreError.corruptRecord(id: id, reason: "unknown record format")
             }
-            return try TaskRecordCodec.decodeBody(
-                bytes, from: 1, id: TaskID(id), owner: owner, target: target, status: status, createdAt: createdAt)
+            guard let startedAt = try cells[8].decode(Int64?.self) else {
+                return try TaskRecordCodec.decodeBody(
+                    bytes, from: 1, id: TaskID(id), owner: owner, target: target, status: status,
+                    createdAt: createdAt)
+            }
+            // Claimed, and the attempt has not written yet: the body is the task as it was queued.
+            let queued = try TaskRecordCodec.decodeBody(
+                bytes, from: 1, id: TaskID(id), owner: owner, target: target, status: .queued, createdAt: createdAt)
+            guard status == .working, let started = queued.startingNextAttempt(at: startedAt) else {
+                throw PostgresClusterStoreError.corruptRecord(
+                    id: id, reason: "started_at is set on a task in status '\(status.rawValue)'")
+            }
+            return started
         } catch let error as PostgresClusterStoreError {
             throw error
         } catch let error as TaskRecordDecodingError {

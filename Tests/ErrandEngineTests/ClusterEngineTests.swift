@@ -203,13 +203,15 @@ import Testing
         let nodeB = makeNode("B", store: store, slots: 0)
         try await nodeA.start()
         try await nodeB.start()
+        let seenOnB = EventLog(nodeB.events)
         let record = try await nodeA.submit(submission("instant"))
         _ = try await ended(nodeA, record.id)
-        _ = try await ended(nodeB, record.id)
-        let seenOnB = EventLog(nodeB.events)
+        // B publishes the end once it has handled A's signal (its waitForTerminal may return earlier, by a read).
+        #expect(await eventually { seenOnB.all.contains { $0.task.id == record.id && $0.task.status == .completed } })
+        let before = seenOnB.all.count
         try await nodeA.delete(record.id, for: .anonymous)
-        #expect(await eventually { seenOnB.changes(for: record.id) == [.deleted] })
-        #expect(seenOnB.all.first?.task.status == .completed)
+        #expect(await eventually { seenOnB.all.dropFirst(before).map(\.change) == [.deleted] })
+        #expect(seenOnB.all.dropFirst(before).first?.task.status == .completed)
         let gone = await #expect(throws: TaskEngineError.self) { try await nodeB.task(record.id, for: .anonymous) }
         #expect(gone?.code == .notFound)
         await nodeA.shutdown()

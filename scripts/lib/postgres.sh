@@ -3,6 +3,9 @@
 #   start_postgres DIR   initdb a cluster in DIR/data, start it on 127.0.0.1 on a free port (trust auth),
 #                        create database `errand`; sets PG_URL (postgres://errand@127.0.0.1:PORT/errand),
 #                        PG_PORT and PG_BIN. Installs the `postgresql` package if no server binaries are found.
+#                        With PG_DURABLE=1 the server keeps PostgreSQL's durable defaults (fsync, synchronous_commit
+#                        and full_page_writes on), for benchmarks; else they are off, as a test cluster needs no
+#                        durability.
 #   stop_postgres        stops the cluster start_postgres started (fast shutdown); safe to call twice.
 
 PG_DATA=""
@@ -46,8 +49,10 @@ start_postgres() {
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
     PG_PORT=$(free_port)
     # Small, fast, loopback only; fsync off: a test cluster is thrown away.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PG_DURABLE:-0}" = 1 ] && durability=""
     as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$dir/postgres.log" -w -t 60 start \
-        -o "-h 127.0.0.1 -p $PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-h 127.0.0.1 -p $PG_PORT -k $dir $durability -c max_connections=200" \
         >/dev/null || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U errand errand || die "createdb failed"
     PG_URL="postgres://errand@127.0.0.1:$PG_PORT/errand"

@@ -18,9 +18,11 @@ extension ClusterEngine {
         let signals = store.signals(node: node)
         let engine = WeakClusterEngine(self)
         signalListener = Task.detached {
-            for await signal in signals {
-                guard let engine = engine.engine else { return }
-                await engine.handle(signal)
+            // Signals that arrive while a batch is handled wait and are handled together, with one read.
+            await SignalInbox.batches(of: signals) { batch in
+                guard let engine = engine.engine else { return false }
+                await engine.handle(batch)
+                return true
             }
         }
         schedule(.poll, after: configuration.pollInterval)

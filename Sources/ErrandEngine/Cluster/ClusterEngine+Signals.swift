@@ -18,24 +18,46 @@ extension ClusterEngine {
         }
     }
 
-    /// Acts on another node's signal.
-    func handle(_ signal: ClusterSignal) async {
-        switch signal {
-        case .wake:
-            await claimRunnable()
-        case .changed(let id, let change, let status):
+    /// Acts on a batch of other nodes' signals, in order. Attempts cancelled elsewhere stop first; then the tasks the
+    /// batch names are read with one query (after every signal of the batch arrived, so the read shows all their
+    /// changes), and a task changed several times in the batch is published once as it is now; a `wake` claims
+    /// once, at the end.
+    func handle(_ batch: [ClusterSignal]) async {
+        var ids: [TaskID] = []
+        var named: Set<TaskID> = []
+        for case .changed(let id, _, let status) in batch {
+            if named.insert(id).inserted { ids.append(id) }
             if status == .cancelled, attempts[id]?.phase == .running {
                 logger.info("task cancelled on another node; its attempt stops", metadata: ["task": "\(id)"])
                 stopAttempt(id)
             }
-            await publishRemote(id, change)
-        case .inputAnswered(let id, let requestID):
-            await takeAnswer(id, requestID: requestID)
-        case .resynchronize:
-            logger.notice("signals may have been lost; re-reading what this node waits for")
-            await recheck()
-            await claimRunnable()
         }
+        var records: [TaskID: TaskRecord]?
+        if !ids.isEmpty {
+            do {
+                records = try await store.tasks(ids)
+            } catch {
+                logger.error(
+                    "could not read the tasks other nodes changed",
+                    metadata: ["tasks": "\(ids.count)", "error": "\(error)"])
+            }
+        }
+        var wake = false
+        for signal in batch {
+            switch signal {
+            case .wake:
+                wake = true
+            case .changed(let id, let change, _):
+                if let records { await publishRemote(id, change, now: records[id]) }
+            case .inputAnswered(let id, let requestID):
+                await takeAnswer(id, requestID: requestID)
+            case .resynchronize:
+                logger.notice("signals may have been lost; re-reading what this node waits for")
+                await recheck()
+                wake = true
+            }
+        }
+        if wake { await claimRunnable() }
     }
 
     /// Publishes a change another node stored, as the task is now.
@@ -45,15 +67,7 @@ extension ClusterEngine {
     /// `.progress` event if the progress of an unfinished task changed too; a state already published is not
     /// published again. `.deleted` carries the last state this node remembers of the task; a
     /// task this node never saw (or forgot) is deleted without an event.
-    private func publishRemote(_ id: TaskID, _ change: ClusterChange) async {
-        let record: TaskRecord?
-        do {
-            record = try await store.task(id)
-        } catch {
-            logger.error(
-                "could not read a task another node changed", metadata: ["task": "\(id)", "error": "\(error)"])
-            return
-        }
+    private func publishRemote(_ id: TaskID, _ change: ClusterChange, now record: TaskRecord?) async {
         let last = remembered[id]
         if case .deleted = change {
             guard let gone = record ?? last else { return }
@@ -93,15 +107,16 @@ extension ClusterEngine {
     /// what changed. Runs every ``ClusterEngineConfiguration/waiterRecheckInterval`` and on
     /// ``ClusterSignal/resynchronize``.
     func recheck() async {
-        for id in Array(waiters.keys) {
-            let record: TaskRecord?
-            do {
-                record = try await store.task(id)
-            } catch {
-                logger.error("could not re-read a task", metadata: ["task": "\(id)", "error": "\(error)"])
-                return
-            }
-            if let record {
+        let ids = Array(waiters.keys)
+        let records: [TaskID: TaskRecord]
+        do {
+            records = try await store.tasks(ids)
+        } catch {
+            logger.error("could not re-read tasks", metadata: ["tasks": "\(ids.count)", "error": "\(error)"])
+            return
+        }
+        for id in ids {
+            if let record = records[id] {
                 if record != remembered[id] { publish(.status, record) }
             } else if let gone = remembered[id] {
                 publish(.deleted, gone)

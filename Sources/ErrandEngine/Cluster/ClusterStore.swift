@@ -22,6 +22,10 @@ public protocol ClusterStore: Sendable {
     /// The task with `id`, or `nil` if none is stored.
     func task(_ id: TaskID) async throws -> TaskRecord?
 
+    /// The stored tasks among `ids`, by id (ids of tasks not stored are left out): one read for a node that
+    /// learned of many changes at once. The default reads them one by one with ``task(_:)``.
+    func tasks(_ ids: [TaskID]) async throws -> [TaskID: TaskRecord]
+
     /// As ``TaskStore/list(_:)``: newest first by (`createdAt`, `id`), at most `query.limit`.
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord]
 
@@ -103,6 +107,16 @@ public protocol ClusterStore: Sendable {
     /// regained its connection to the database it yields ``ClusterSignal/resynchronize``: signals may have been
     /// missed, so re-read what matters. Call once per node; the stream ends when the store closes.
     func signals(node: String) -> AsyncStream<ClusterSignal>
+}
+
+extension ClusterStore {
+    public func tasks(_ ids: [TaskID]) async throws -> [TaskID: TaskRecord] {
+        var found: [TaskID: TaskRecord] = [:]
+        for id in ids where found[id] == nil {
+            if let record = try await task(id) { found[id] = record }
+        }
+        return found
+    }
 }
 
 /// One attempt's hold on a task: the fencing token every write of the attempt carries.

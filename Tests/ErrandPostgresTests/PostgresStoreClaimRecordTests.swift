@@ -1,0 +1,80 @@
+#if Postgres
+    import ErrandEngine
+    import ErrandPostgres
+    import ErrandProtocol
+    import Testing
+
+    /// A claim stores the new attempt in the row's columns only; every reader and writer must see the task exactly
+    /// as the claim handed it to the node until the attempt writes.
+    @Suite struct PostgresStoreClaimRecordTests {
+        @Test func claimedTaskReadsAsClaimedEverywhere() async throws {
+            try await withStore { store, _ in
+                let task = makeTask()
+                try await store.insert(task, origin: "n")
+                let claimed = try #require(
+                    try await store.claim(node: "w", limit: 1, nowMs: 2_000, leaseMs: 1_000).first)
+                #expect(claimed.record == task.startingNextAttempt(at: 2_000))
+                #expect(try await store.task(task.id) == claimed.record)
+                #expect(try await store.tasks([task.id, TaskID.random()]) == [task.id: claimed.record])
+                let listed = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 10))
+                #expect(listed == [claimed.record])
+            }
+        }
+
+        @Test func cancelOfAClaimedTaskKeepsTheAttemptInItsHistory() async throws {
+            try await withStore { store, _ in
+                let task = makeTask()
+                try await store.insert(task, origin: "n")
+                let claimed = try #require(
+                    try await store.claim(node: "w", limit: 1, nowMs: 2_000, leaseMs: 1_000).first)
+                guard
+                    case .cancelled(let cancelled) = try await store.cancel(
+                        task.id, message: "stop", nowMs: 2_100, origin: "a")
+                else { Issue.record("not cancelled"); return }
+                #expect(cancelled == claimed.record.cancelling(message: "stop", at: 2_100))
+                #expect(cancelled.attempt == 1)
+                #expect(cancelled.history.map(\.status) == [.queued, .working, .cancelled])
+                #expect(try await store.task(task.id) == cancelled)
+            }
+        }
+
+        @Test func takeoverOfAClaimedTaskSeesTheAttempt() async throws {
+            try await withStore { store, _ in
+                let task = makeTask()
+                try await store.insert(task, origin: "n")
+                let claimed = try #require(
+                    try await store.claim(node: "a", limit: 1, nowMs: 2_000, leaseMs: 1_000).first)
+                let seen = SharedArray<TaskRecord>()
+                let reclaimed = try await store.reclaimExpiredLeases(nowMs: 3_001, limit: 10, origin: "b") { record in
+                    seen.append(contentsOf: [record])
+                    return record.transitioning(to: .queued, message: "lease lost", at: 3_001) ?? record
+                }
+                #expect(seen.all == [claimed.record])
+                #expect(reclaimed.count == 1)
+                #expect(try await store.task(task.id) == reclaimed.first)
+                let second = try #require(
+                    try await store.claim(node: "b", limit: 1, nowMs: 3_002, leaseMs: 1_000).first)
+                #expect(second.record.attempt == 2)
+                #expect(second.record.history.map(\.status) == [.queued, .working, .queued, .working])
+                #expect(try await store.task(task.id) == second.record)
+            }
+        }
+
+        @Test func databaseOfSchemaVersionOneIsMigrated() async throws {
+            let database = try await TestDatabase.make()
+            let first = try await database.open()
+            let task = makeTask()
+            try await first.insert(task, origin: "n")
+            await first.close()
+            // As version 1 left it.
+            try await database.execute("ALTER TABLE errand_tasks DROP COLUMN started_at")
+            try await database.execute("DELETE FROM errand_schema WHERE version = 2")
+            let second = try await database.open()
+            #expect(try await second.task(task.id) == task)
+            let claimed = try await second.claim(node: "w", limit: 1, nowMs: 2_000, leaseMs: 1_000)
+            #expect(claimed.map(\.record) == [task.startingNextAttempt(at: 2_000)])
+            await second.close()
+            try await database.drop()
+        }
+    }
+#endif
