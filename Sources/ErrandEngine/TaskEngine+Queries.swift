@@ -16,34 +16,20 @@ extension TaskEngine {
     /// access. The page size is clamped to 1...1000; `nextCursor` is set only when more tasks follow.
     /// - Throws: `.invalidCursor` for a cursor this engine did not make, `.storage` if the store failed.
     public func list(_ query: TaskListQuery, for requester: TaskOwner) async throws(TaskEngineError) -> TaskPage {
-        var after: TaskListPosition?
-        if let cursor = query.cursor {
-            guard let position = TaskListCursor.decode(cursor) else {
-                throw TaskEngineError(.invalidCursor, "Invalid cursor")
-            }
-            after = position
-        }
-        let limit = min(max(query.limit, 1), 1000)
-        var session: String?
-        if case .session(let name) = query.scope { session = name }
-        let storeQuery = TaskStoreQuery(
-            requester: requester, session: session, statuses: query.statuses, target: query.target,
-            createdAfter: query.createdAfter, createdBefore: query.createdBefore, after: after, limit: limit + 1)
+        let (storeQuery, pageSize) = try query.storeQuery(for: requester)
         let found: [TaskRecord]
         do {
             found = try await store.list(storeQuery)
         } catch {
             throw .storage("list tasks", error)
         }
-        let hasMore = found.count > limit
-        let page = found.prefix(limit)
+        var page = TaskPage(found: found, pageSize: pageSize)
         // Tasks still being worked on are fresher in memory than in the store.
-        let tasks = page.compactMap { stored -> TaskRecord? in
+        page.tasks = page.tasks.compactMap { stored -> TaskRecord? in
             guard let current = active[stored.id]?.record else { return stored }
             return storeQuery.matches(current) ? current : nil
         }
-        let nextCursor = hasMore ? page.last.map { TaskListCursor.encode(TaskListPosition($0)) } : nil
-        return TaskPage(tasks: tasks, nextCursor: nextCursor)
+        return page
     }
 
     /// Deletes a terminal task and its result, and publishes `.deleted`.

@@ -22,3 +22,36 @@ enum TaskListCursor {
         return TaskListPosition(createdAt: createdAt, id: TaskID(String(id)))
     }
 }
+
+extension TaskListQuery {
+    /// The store query for one page of this list as `requester` sees it: the cursor decoded, the page size clamped
+    /// to 1...1000, and one task more than the page asked for, so that ``TaskPage/init(found:pageSize:)`` can tell
+    /// whether another page follows.
+    /// - Throws: `.invalidCursor` for a cursor no engine made.
+    func storeQuery(for requester: TaskOwner) throws(TaskEngineError) -> (query: TaskStoreQuery, pageSize: Int) {
+        var after: TaskListPosition?
+        if let cursor {
+            guard let position = TaskListCursor.decode(cursor) else {
+                throw TaskEngineError(.invalidCursor, "Invalid cursor")
+            }
+            after = position
+        }
+        let pageSize = min(max(limit, 1), 1000)
+        var session: String?
+        if case .session(let name) = scope { session = name }
+        let query = TaskStoreQuery(
+            requester: requester, session: session, statuses: statuses, target: target, createdAfter: createdAfter,
+            createdBefore: createdBefore, after: after, limit: pageSize + 1)
+        return (query, pageSize)
+    }
+}
+
+extension TaskPage {
+    /// The page of `pageSize` tasks out of what a ``TaskListQuery/storeQuery(for:)`` query `found`, with a
+    /// `nextCursor` only when more tasks follow.
+    init(found: [TaskRecord], pageSize: Int) {
+        let page = Array(found.prefix(pageSize))
+        let more = found.count > pageSize
+        self.init(tasks: page, nextCursor: more ? page.last.map { TaskListCursor.encode(TaskListPosition($0)) } : nil)
+    }
+}

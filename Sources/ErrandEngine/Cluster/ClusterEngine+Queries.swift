@@ -13,28 +13,14 @@ extension ClusterEngine {
     /// ``TaskEngine/list(_:for:)`` pages them.
     /// - Throws: `.invalidCursor` for a cursor no engine made, `.storage` if the store failed.
     public func list(_ query: TaskListQuery, for requester: TaskOwner) async throws(TaskEngineError) -> TaskPage {
-        var after: TaskListPosition?
-        if let cursor = query.cursor {
-            guard let position = TaskListCursor.decode(cursor) else {
-                throw TaskEngineError(.invalidCursor, "Invalid cursor")
-            }
-            after = position
-        }
-        let limit = min(max(query.limit, 1), 1000)
-        var session: String?
-        if case .session(let name) = query.scope { session = name }
-        let storeQuery = TaskStoreQuery(
-            requester: requester, session: session, statuses: query.statuses, target: query.target,
-            createdAfter: query.createdAfter, createdBefore: query.createdBefore, after: after, limit: limit + 1)
+        let (storeQuery, pageSize) = try query.storeQuery(for: requester)
         let found: [TaskRecord]
         do {
             found = try await store.list(storeQuery)
         } catch {
             throw .storage("list tasks", error)
         }
-        let page = Array(found.prefix(limit))
-        let nextCursor = found.count > limit ? page.last.map { TaskListCursor.encode(TaskListPosition($0)) } : nil
-        return TaskPage(tasks: page, nextCursor: nextCursor)
+        return TaskPage(found: found, pageSize: pageSize)
     }
 
     /// Deletes a terminal task and its result, and publishes `.deleted`.
