@@ -68,13 +68,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "errand")
+        let logger = StandardError.bootstrapLogging(level: logLevel)
         var configuration = ErrandConfiguration()
         configuration.http.host = host
         configuration.http.port = port
@@ -148,6 +142,19 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension SQLiteTaskStoreConfiguration.Synchronous: ExpressibleByArgument {
     init?(argument: String) { self.init(rawValue: argument.uppercased()) }
     var defaultValueDescription: String { rawValue.lowercased() }
+}
+
+/// Logging for a command: every logger writes to standard error at `level`.
+enum StandardError {
+    /// Bootstraps the logging system once per process and returns the command's logger.
+    static func bootstrapLogging(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "errand")
+    }
 }
 
 /// Unbuffered lines on standard output (the `listening on` line scripts wait for).

@@ -36,13 +36,7 @@ struct Worker: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "errand")
+        let logger = StandardError.bootstrapLogging(level: logLevel)
         var limits = TaskEngineConfiguration()
         limits.maxConcurrentTasks = maxConcurrentTasks
         let node = try await cluster.openNode(url: store, engine: limits, logger: logger)
