@@ -37,27 +37,8 @@
             let pickup = LatencySummary(pickups.drain())
 
             // Throughput: `submitters` loops of submit on A + wait on A for the end W stored.
-            let start = monotonicNanoseconds()
-            let deadline = start + Int64(seconds * 1e9)
-            let cycles = try await withThrowingTaskGroup(of: [Int64].self) { group in
-                for _ in 0..<submitters {
-                    group.addTask {
-                        var samples: [Int64] = []
-                        while monotonicNanoseconds() < deadline {
-                            let begin = monotonicNanoseconds()
-                            let task = try await nodeA.submit(EngineBenchmarks.submission(stamp: begin))
-                            let done = try await nodeA.waitForTerminal(task.id, for: EngineBenchmarks.owner)
-                            guard done.status == .completed else { throw BenchError("task ended \(done.status)") }
-                            samples.append(monotonicNanoseconds() - begin)
-                        }
-                        return samples
-                    }
-                }
-                var all: [Int64] = []
-                for try await samples in group { all += samples }
-                return all
-            }
-            let elapsed = Double(monotonicNanoseconds() - start) / 1e9
+            let (cycles, elapsed) = try await EngineBenchmarks.cycles(
+                on: nodeA, submitters: submitters, seconds: seconds)
             await nodeA.shutdown()
             await nodeW.shutdown()
             await storeA.close()

@@ -131,6 +131,18 @@ enum EngineBenchmarks {
     /// `submitters` concurrent loops of submit + `waitForTerminal` for `seconds`.
     static func throughput(submitters: Int, seconds: Double) async throws -> Throughput {
         let engine = try await makeEngine(PickupLog(capacity: 0))
+        let run = try await cycles(on: engine, submitters: submitters, seconds: seconds)
+        await engine.shutdown()
+        return Throughput(
+            submitters: submitters, completed: run.cycles.count, seconds: run.elapsed,
+            cycle: LatencySummary(run.cycles))
+    }
+
+    /// `submitters` concurrent loops of submit + `waitForTerminal` on `service` for `seconds`: the
+    /// submit→completed time of every task, and the seconds the loops took.
+    static func cycles(on service: any TaskService, submitters: Int, seconds: Double) async throws -> (
+        cycles: [Int64], elapsed: Double
+    ) {
         let start = monotonicNanoseconds()
         let deadline = start + Int64(seconds * 1e9)
         let cycles = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -139,8 +151,8 @@ enum EngineBenchmarks {
                     var samples: [Int64] = []
                     while monotonicNanoseconds() < deadline {
                         let begin = monotonicNanoseconds()
-                        let task = try await engine.submit(submission(stamp: begin))
-                        let done = try await engine.waitForTerminal(task.id, for: owner)
+                        let task = try await service.submit(submission(stamp: begin))
+                        let done = try await service.waitForTerminal(task.id, for: owner)
                         guard done.status == .completed else { throw BenchError("task ended \(done.status)") }
                         samples.append(monotonicNanoseconds() - begin)
                     }
@@ -151,14 +163,12 @@ enum EngineBenchmarks {
             for try await samples in group { all += samples }
             return all
         }
-        let elapsed = Double(monotonicNanoseconds() - start) / 1e9
-        await engine.shutdown()
-        return Throughput(
-            submitters: submitters, completed: cycles.count, seconds: elapsed, cycle: LatencySummary(cycles))
+        return (cycles, Double(monotonicNanoseconds() - start) / 1e9)
     }
 }
 
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+
 }
