@@ -24,8 +24,9 @@ public struct CatalogRunner: TaskRunner {
         var taskLogger = logger
         taskLogger[metadataKey: "task"] = "\(task.id)"
         let toolContext = ToolContext(
-            logger: taskLogger, taskID: task.id, progress: { await context.reportProgress($0) },
-            input: { try await context.requestInput($0) })
+            logger: taskLogger, taskID: task.id, attempt: context.attempt, node: context.node,
+            progress: { await context.reportProgress($0) }, input: { try await context.requestInput($0) },
+            log: { await context.log($0, $1) })
         switch task.kind {
         case .toolCall:
             guard let tool = catalog.tool(named: task.target) else {

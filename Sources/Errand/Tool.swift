@@ -35,13 +35,16 @@ public struct Tool: Sendable {
     public var policy: TaskPolicy
     /// Argument names whose values the dashboard and REST listings show as `"***"`.
     public var redactedArguments: Set<String>
+    /// With authentication, the principals and teams who may see and call the tool; `nil` (the default) lets
+    /// everyone. Others get the same answer as for an unknown tool.
+    public var allowed: Set<String>?
     public var handler: Handler
 
     public init(
         name: String, title: String? = nil, description: String, inputSchema: JSONSchema = .object([:]),
         outputSchema: JSONValue? = nil, taskSupport: TaskSupport? = nil, declaresExecution: Bool = true,
         pollIntervalMs: Int64? = nil, policy: TaskPolicy = .default, redactedArguments: Set<String> = [],
-        handler: @escaping Handler
+        allowed: Set<String>? = nil, handler: @escaping Handler
     ) {
         self.name = name
         self.title = title
@@ -53,6 +56,7 @@ public struct Tool: Sendable {
         self.pollIntervalMs = pollIntervalMs
         self.policy = policy
         self.redactedArguments = redactedArguments
+        self.allowed = allowed
         self.handler = handler
     }
 }
@@ -106,22 +110,33 @@ public struct ToolError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What a running tool can use: a logger, progress reporting, input requests, and whether it runs as a task.
+/// What a running tool can use: a logger, progress reporting, the task's log, input requests, and where it runs.
 public struct ToolContext: Sendable {
     public var logger: Logger
     /// The task this call runs as, or `nil` for a plain call.
     public var taskID: TaskID?
+    /// Which attempt of the task this is (1 for the first run; 0 for a plain call).
+    public var attempt: Int
+    /// The node or worker running this attempt (`nil` for a plain call).
+    public var node: String?
     let progressSink: @Sendable (TaskProgress) async -> Void
     let inputSource: (@Sendable (JSONValue) async throws -> JSONValue)?
+    let logSink: @Sendable (TaskLogLevel, String) async -> Void
 
     public init(
-        logger: Logger, taskID: TaskID? = nil, progress: @escaping @Sendable (TaskProgress) async -> Void,
-        input: (@Sendable (JSONValue) async throws -> JSONValue)? = nil
+        logger: Logger, taskID: TaskID? = nil, attempt: Int = 0, node: String? = nil,
+        progress: @escaping @Sendable (TaskProgress) async -> Void,
+        input: (@Sendable (JSONValue) async throws -> JSONValue)? = nil,
+        log: (@Sendable (TaskLogLevel, String) async -> Void)? = nil
     ) {
         self.logger = logger
         self.taskID = taskID
+        self.attempt = attempt
+        self.node = node
         self.progressSink = progress
         self.inputSource = input
+        let fallback = logger
+        self.logSink = log ?? { level, text in fallback.log(level: level.loggerLevel, "\(text)") }
     }
 
     /// Reports progress: `current` of `total`, with a message that also becomes the task's status message.
@@ -129,9 +144,28 @@ public struct ToolContext: Sendable {
         await progressSink(TaskProgress(current: current, total: total, message: message))
     }
 
+    /// Appends a line to the task's log: kept with the task (the newest lines, bounded), streamed live to
+    /// `GET /api/tasks/{id}/log` and the dashboard, and sent to MCP sessions watching the task as
+    /// `notifications/message`. In a plain call the line goes to the server's log.
+    public func log(_ text: String, level: TaskLogLevel = .info) async { await logSink(level, text) }
+
     /// Asks the client for input (MCP elicitation); throws ``ToolError`` when the client cannot be asked.
     public func requestInput(_ request: JSONValue) async throws -> JSONValue {
         guard let inputSource else { throw ToolError("This call cannot ask the client for input") }
         return try await inputSource(request)
+    }
+}
+
+extension TaskLogLevel {
+    /// The swift-log level of the same weight.
+    public var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        case .critical, .alert, .emergency: return .critical
+        }
     }
 }

@@ -94,17 +94,24 @@ public protocol TaskRunner: Sendable {
 public struct TaskContext: Sendable {
     public let taskID: TaskID
     public let attempt: Int
+    /// The node or worker running this attempt (`nil` for a plain, inline call).
+    public let node: String?
     let reportProgressBody: @Sendable (TaskProgress) async -> Void
     let requestInputBody: @Sendable (JSONValue) async throws -> JSONValue
+    let logBody: @Sendable (TaskLogLevel, String) async -> Void
 
     public init(
-        taskID: TaskID, attempt: Int, reportProgress: @escaping @Sendable (TaskProgress) async -> Void,
-        requestInput: @escaping @Sendable (JSONValue) async throws -> JSONValue
+        taskID: TaskID, attempt: Int, node: String? = nil,
+        reportProgress: @escaping @Sendable (TaskProgress) async -> Void,
+        requestInput: @escaping @Sendable (JSONValue) async throws -> JSONValue,
+        log: @escaping @Sendable (TaskLogLevel, String) async -> Void = { _, _ in }
     ) {
         self.taskID = taskID
         self.attempt = attempt
+        self.node = node
         self.reportProgressBody = reportProgress
         self.requestInputBody = requestInput
+        self.logBody = log
     }
 
     /// Records progress; the message also becomes the task's status message.
@@ -113,6 +120,9 @@ public struct TaskContext: Sendable {
     /// Moves the task to `input_required`, publishes ``TaskEvent/inputRequested`` carrying `request`, and
     /// waits for ``TaskEngine/provideInput(taskID:requestID:response:)``; the task then returns to `working`.
     public func requestInput(_ request: JSONValue) async throws -> JSONValue { try await requestInputBody(request) }
+
+    /// Appends a line to the task's log (kept with the task, bounded by ``TaskLog/Limits``) and publishes it.
+    public func log(_ level: TaskLogLevel, _ text: String) async { await logBody(level, text) }
 }
 
 /// One change the engine published. `sequence` increases by one per event, engine-wide.
