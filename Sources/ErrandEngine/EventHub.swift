@@ -47,6 +47,7 @@ public final class EventHub: Sendable {
     /// - Returns: the event as delivered.
     @discardableResult
     public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
+        let task = task.withoutLogLines
         let window = replayWindow
         let encoded = window > 0 ? TaskRecordCodec.encode(task) : []
         let (event, audience) = state.withLock { state in

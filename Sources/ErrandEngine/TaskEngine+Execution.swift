@@ -13,7 +13,8 @@ extension TaskEngine {
             let context = TaskContext(
                 taskID: id, attempt: record.attempt,
                 reportProgress: { [self] progress in await self.reportProgress(id, serial: serial, progress) },
-                requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) })
+                requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) },
+                log: { [self] level, text in await self.appendLog(id, serial: serial, level: level, text: text) })
             let result = await runner.run(record, context: context)
             await self.attemptFinished(id, serial: serial, owner: owner, result: result)
         }

@@ -52,7 +52,7 @@ extension TaskEngine {
             pollIntervalMs: submission.pollIntervalMs ?? configuration.defaultPollIntervalMs, attempt: attempt,
             priority: submission.priority,
             history: [TaskHistoryEntry(at: now, status: status, message: message, attempt: attempt)],
-            requestMeta: submission.requestMeta)
+            requestMeta: submission.requestMeta, parent: submission.parent)
         record.history.reserveCapacity(startsNow ? 2 : 3)
         let policy = runner.policy(for: record)
 

@@ -65,6 +65,8 @@ public actor TaskEngine {
     /// waiting for that to end.
     var cancellingUnmanaged: [TaskID: [CheckedContinuation<Void, Never>]] = [:]
     var reaping = false
+    /// Tasks with logged lines not stored yet (a `.storeLog` timer is armed for each).
+    var unstoredLogs: Set<TaskID> = []
     var nextSerial: UInt64 = 0
 
     /// An engine over `store` that runs work with `runner`.
@@ -123,6 +125,7 @@ public actor TaskEngine {
             case .retry(let id, let ticket): await backoffEnded(id, ticket: ticket)
             case .releaseWaiter(let id, let waiter): releaseWaiter(id, waiter: waiter)
             case .reflush(let id): await flushLogged(id)
+            case .storeLog(let id): await storeLog(id)
             case .reap:
                 _ = await reapExpired()
                 if lifecycle == .started { schedule(.reap, after: configuration.reapInterval) }
@@ -144,6 +147,8 @@ extension TaskEngine {
         case reap
         /// Try again to store a task whose last write failed.
         case reflush(TaskID)
+        /// Store the lines a task logged since its last write.
+        case storeLog(TaskID)
     }
 }
 

@@ -16,12 +16,16 @@ public struct TaskSubmission: Sendable {
     /// The owner's own limits; `nil` → ``TaskEngineConfiguration/defaultOwnerLimits``. The latest submission's
     /// limits apply to all of the owner's tasks.
     public var limits: OwnerLimits?
+    /// The task whose attempt submits this one (kept as ``TaskRecord/parent``).
+    public var parent: TaskID?
 
     public init(
         kind: TaskKind, target: String, arguments: JSONValue, owner: TaskOwner, requestedTTLMs: Int64? = nil,
-        pollIntervalMs: Int64? = nil, priority: Int = 0, requestMeta: JSONValue? = nil, limits: OwnerLimits? = nil
+        pollIntervalMs: Int64? = nil, priority: Int = 0, requestMeta: JSONValue? = nil, limits: OwnerLimits? = nil,
+        parent: TaskID? = nil
     ) {
         self.limits = limits
+        self.parent = parent
         self.kind = kind
         self.target = target
         self.arguments = arguments
@@ -133,6 +137,8 @@ public struct TaskEvent: Sendable, Hashable {
         case progress
         /// The task needs input; `requestID` names the request for ``TaskEngine/provideInput(taskID:requestID:response:)``.
         case inputRequested(requestID: String, request: JSONValue)
+        /// The task's work logged these lines (in order; published at once, stored with the next write).
+        case log([TaskLogLine])
         case deleted
     }
     public var sequence: UInt64
@@ -232,6 +238,11 @@ public struct TaskEngineConfiguration: Sendable {
     public var reapInterval: Duration = .seconds(30)
     /// Events kept for `Last-Event-ID` replay. Default 10,000.
     public var replayWindow: Int = 10_000
+    /// How much of each task's log is kept. Default: the newest 1,000 lines, at most 64 KiB.
+    public var logLimits: TaskLog.Limits = .default
+    /// Longest a logged line waits before it is stored with its task (lines are published at once; a crash can
+    /// lose the lines of this last interval). Default 1 s.
+    public var logStoreDelay: Duration = .seconds(1)
     public init() {}
 }
 

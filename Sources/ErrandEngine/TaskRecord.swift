@@ -151,12 +151,17 @@ public struct TaskRecord: Sendable, Hashable {
     public var history: [TaskHistoryEntry]
     /// Opaque request metadata kept for the runner (e.g. the MCP `progressToken`).
     public var requestMeta: JSONValue?
+    /// The task whose attempt started this one (``TaskSubmission/parent``), or `nil` for a task a client started.
+    public var parent: TaskID?
+    /// What the task's work logged: the newest lines, bounded (``TaskLog/Limits``).
+    public var log: TaskLog
 
     public init(
         id: TaskID, owner: TaskOwner, kind: TaskKind, target: String, arguments: JSONValue,
         status: TaskStatus, statusMessage: String? = nil, createdAt: Int64, lastUpdatedAt: Int64,
         ttlMs: Int64?, pollIntervalMs: Int64, progress: TaskProgress? = nil, outcome: TaskOutcome? = nil,
-        attempt: Int = 0, priority: Int = 0, history: [TaskHistoryEntry] = [], requestMeta: JSONValue? = nil
+        attempt: Int = 0, priority: Int = 0, history: [TaskHistoryEntry] = [], requestMeta: JSONValue? = nil,
+        parent: TaskID? = nil, log: TaskLog = .empty
     ) {
         self.id = id
         self.owner = owner
@@ -175,6 +180,8 @@ public struct TaskRecord: Sendable, Hashable {
         self.priority = priority
         self.history = history
         self.requestMeta = requestMeta
+        self.parent = parent
+        self.log = log
     }
 
     /// When the task may be purged, or `nil` for never.

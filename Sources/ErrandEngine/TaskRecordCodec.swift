@@ -13,6 +13,10 @@ import ErrandProtocol
 /// store and the event replay window keep whole records: the key fields first, then the body, so that a query
 /// can read them without decoding the rest.
 ///
+/// The body ends with optional tagged fields, each written only when set: `1` the parent task id, `2` the log
+/// (last sequence number, then its lines). Bodies written before these fields existed simply end earlier, and a
+/// reader skips nothing it does not know: an unknown tag is malformed (a newer schema version guards the store).
+///
 /// Decoding is bounds-checked and throws ``TaskRecordDecodingError`` on malformed bytes. Statuses are written
 /// as fixed codes, independent of the order of `TaskStatus.allCases`, so the body layout is stable on disk.
 public enum TaskRecordCodec {
@@ -177,6 +181,7 @@ private struct RecordWriter {
             int(Int64(entry.attempt))
         }
         optionalJSON(task.requestMeta)
+        optionalFields(task)
     }
 
     mutating func byte(_ value: UInt8) { bytes.append(value) }
@@ -323,11 +328,19 @@ private struct RecordReader {
                 TaskHistoryEntry(
                     at: try int(), status: try self.status(), message: try optionalString(), attempt: try smallInt()))
         }
-        return TaskRecord(
+        var record = TaskRecord(
             id: id, owner: owner, kind: kind, target: target, arguments: arguments, status: status,
             statusMessage: statusMessage, createdAt: createdAt, lastUpdatedAt: lastUpdatedAt, ttlMs: ttl,
             pollIntervalMs: pollInterval, progress: progress, outcome: outcome, attempt: attempt, priority: priority,
             history: history, requestMeta: try optionalJSON())
+        while index < bytes.count {
+            switch try byte() {
+            case 1: record.parent = TaskID(try string())
+            case 2: record.log = try log()
+            default: throw TaskRecordDecodingError(offset: index - 1, reason: "unknown optional field tag")
+            }
+        }
+        return record
     }
 
     mutating func byte() throws(TaskRecordDecodingError) -> UInt8 {
@@ -434,5 +447,44 @@ private struct RecordReader {
         // Not `flag() ? json() : nil`: JSONValue is ExpressibleByNilLiteral, so that `nil` would be `.null`.
         guard try flag() else { return .none }
         return .some(try json())
+    }
+}
+
+extension RecordWriter {
+    /// The optional tagged fields at the end of a body.
+    mutating func optionalFields(_ task: TaskRecord) {
+        if let parent = task.parent {
+            byte(1)
+            string(parent.rawValue)
+        }
+        if !task.log.isEmpty {
+            byte(2)
+            varint(task.log.lastSequence)
+            varint(UInt64(task.log.lines.count))
+            for line in task.log.lines {
+                varint(line.sequence)
+                int(line.at)
+                byte(UInt8(line.level.severity))
+                string(line.text)
+            }
+        }
+    }
+}
+
+extension RecordReader {
+    mutating func log() throws(TaskRecordDecodingError) -> TaskLog {
+        let lastSequence = try varint()
+        let count = try count()
+        var lines: [TaskLogLine] = []
+        lines.reserveCapacity(count)
+        for _ in 0..<count {
+            let sequence = try varint()
+            let at = try int()
+            let levelCode = Int(try byte())
+            guard levelCode < TaskLogLevel.allCases.count else { throw malformed("unknown log level") }
+            lines.append(
+                TaskLogLine(sequence: sequence, at: at, level: TaskLogLevel.allCases[levelCode], text: try string()))
+        }
+        return TaskLog(lines: lines, lastSequence: lastSequence)
     }
 }

@@ -126,6 +126,11 @@ final class ScriptedRunner: TaskRunner {
                 cancellations.increment()
                 return TaskRunResult(outcome: .error(.internalError("no input")), status: .failed)
             }
+        case "log":
+            for n in 1...3 { await context.log(n == 2 ? .warning : .info, "line \(n)") }
+            await gate.wait()
+            await context.log(.info, "line 4")
+            return TaskRunResult(outcome: .result(["ok": true]), status: .completed)
         case "flaky":
             if context.attempt < flakyAttempts {
                 return TaskRunResult(

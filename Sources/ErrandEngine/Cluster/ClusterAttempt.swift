@@ -24,6 +24,8 @@ struct ClusterAttempt {
     /// Tells this attempt from a later one of the same task on this node.
     var serial: UInt64
     var phase = Phase.running
+    /// Lines logged since the attempt's last write; a `.storeLog` timer is armed while true.
+    var logUnstored = false
     var task: Task<Void, Never>?
     /// The attempt's Swift task returned.
     var returned = false

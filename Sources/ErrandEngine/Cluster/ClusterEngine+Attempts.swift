@@ -49,7 +49,8 @@ extension ClusterEngine {
             let context = TaskContext(
                 taskID: id, attempt: record.attempt,
                 reportProgress: { [self] progress in await self.reportProgress(id, serial: serial, progress) },
-                requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) })
+                requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) },
+                log: { [self] level, text in await self.appendLog(id, serial: serial, level: level, text: text) })
             let result = await runner.run(record, context: context)
             await self.attemptFinished(id, serial: serial, result: result)
         }
@@ -120,6 +121,26 @@ extension ClusterEngine {
         attempts[id]?.phase = .stopped
         attempt.task?.cancel()
         failInputs(id)
+    }
+
+    /// Appends a line to a running attempt's log and publishes it; it is stored with the attempt's next write, at
+    /// most ``TaskEngineConfiguration/logStoreDelay`` later (other nodes publish it once they read it).
+    func appendLog(_ id: TaskID, serial: UInt64, level: TaskLogLevel, text: String) {
+        guard var record = attempt(id, serial: serial, in: .running)?.record else { return }
+        let line = record.log.append(text, level: level, at: clock.nowMs(), limits: configuration.engine.logLimits)
+        attempts[id]?.record = record
+        publish(.log([line]), record)
+        if attempts[id]?.logUnstored == false {
+            attempts[id]?.logUnstored = true
+            schedule(.storeLog(id, serial: serial), after: configuration.engine.logStoreDelay)
+        }
+    }
+
+    /// Writes a running attempt whose log changed since its last write (as a progress change: other nodes read it).
+    func storeLog(_ id: TaskID, serial: UInt64) async {
+        guard let attempt = attempt(id, serial: serial, in: .running), attempt.logUnstored else { return }
+        attempts[id]?.logUnstored = false
+        await writeAttempt(id, serial: serial, in: .running, attempt.record, change: .progress, publishing: [])
     }
 
     /// Records progress of a running attempt; the message also becomes the status message.

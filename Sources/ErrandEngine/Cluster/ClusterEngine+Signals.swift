@@ -8,7 +8,7 @@ extension ClusterEngine {
         if change == .deleted {
             remembered.forget(record.id)
         } else {
-            remembered.note(record)
+            remembered.note(record.withoutLogLines)
         }
         events.publish(change, task: record)
         if record.status.isTerminal || change == .deleted {
@@ -68,6 +68,21 @@ extension ClusterEngine {
     /// published again. `.deleted` carries the last state this node remembers of the task; a
     /// task this node never saw (or forgot) is deleted without an event.
     private func publishRemote(_ id: TaskID, _ change: ClusterChange, now record: TaskRecord?) async {
+        // Lines another node logged and stored since this node last saw the task come first (a log follower ends
+        // at the terminal status); the remembered state then counts them, so a log-only write publishes nothing else.
+        let logged = remembered[id]?.log.lastSequence ?? 0
+        if let record, change != .deleted, record.log.lastSequence > logged {
+            let lines = Array(record.log.lines(after: logged))
+            if !lines.isEmpty { events.publish(.log(lines), task: record) }
+            if var last = remembered[id] {
+                last.log = TaskLog(lines: [], lastSequence: record.log.lastSequence)
+                remembered.note(last)
+            }
+        }
+        await publishRemoteChange(id, change, now: record?.withoutLogLines)
+    }
+
+    private func publishRemoteChange(_ id: TaskID, _ change: ClusterChange, now record: TaskRecord?) async {
         let last = remembered[id]
         if case .deleted = change {
             guard let gone = record ?? last else { return }

@@ -36,7 +36,7 @@ extension ClusterEngine {
             lastUpdatedAt: now, ttlMs: ttl, pollIntervalMs: submission.pollIntervalMs ?? limits.defaultPollIntervalMs,
             attempt: 0, priority: submission.priority,
             history: [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)],
-            requestMeta: submission.requestMeta)
+            requestMeta: submission.requestMeta, parent: submission.parent)
         do {
             try await store.insert(record, origin: node)
         } catch {

@@ -37,6 +37,8 @@ public actor ClusterEngine {
         /// Re-read what local waiters and attempts waiting for input wait for, should a signal have been lost.
         case recheck
         case reap
+        /// Store the lines an attempt logged since its last write.
+        case storeLog(TaskID, serial: UInt64)
     }
 
     /// Every change this node made or learned of, fanned out to any number of subscribers.
@@ -117,6 +119,7 @@ public actor ClusterEngine {
             case .timeout(let id, let serial): await attemptTimedOut(id, serial: serial)
             case .releaseWaiter(let id, let waiter): releaseWaiter(id, waiter: waiter)
             case .wake: await claimRunnable()
+            case .storeLog(let id, let serial): await storeLog(id, serial: serial)
             case .poll:
                 await claimRunnable()
                 repeatWhileStarted(.poll, every: configuration.pollInterval)
