@@ -18,6 +18,7 @@ let signedIn = true;
 
 function route() {
   if (!signedIn) return;
+  view?.close?.(); // a view may hold a stream of its own (the task page's log)
   const hash = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
   const parts = hash.split('/').filter(Boolean);
   let current = 'tasks';

@@ -1,3 +1,4 @@
+public import ErrandEngine
 public import ErrandProtocol
 
 /// Everything the server offers — tools, resources, prompts — by name or URI, in declaration order.
@@ -39,6 +40,21 @@ public struct Catalog: Sendable {
     }
 
     public func tool(named name: String) -> Tool? { toolIndex[name].map { tools[$0] } }
+
+    /// Whether `owner` may see and call `tool`: everyone may when the tool names no one (``Tool/allowed``) or
+    /// the server runs without authentication; else its principal or team must be named.
+    public func isVisible(_ tool: Tool, to owner: TaskOwner) -> Bool {
+        guard let allowed = tool.allowed, let principal = owner.principal else { return true }
+        return allowed.contains(principal) || owner.team.map(allowed.contains) == true
+    }
+
+    /// The tool named `name` if `owner` may see it (else `nil`, exactly as for an unknown tool).
+    public func tool(named name: String, visibleTo owner: TaskOwner) -> Tool? {
+        tool(named: name).flatMap { isVisible($0, to: owner) ? $0 : nil }
+    }
+
+    /// The tools `owner` may see, in declaration order.
+    public func tools(visibleTo owner: TaskOwner) -> [Tool] { tools.filter { isVisible($0, to: owner) } }
     public func resource(uri: String) -> Resource? { resourceIndex[uri].map { resources[$0] } }
     public func prompt(named name: String) -> Prompt? { promptIndex[name].map { prompts[$0] } }
 

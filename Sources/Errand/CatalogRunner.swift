@@ -4,11 +4,20 @@ public import Logging
 
 /// Runs catalog entries — the engine's ``TaskRunner`` for tasks, and the same code for plain calls.
 public struct CatalogRunner: TaskRunner {
-    public let catalog: Catalog
+    public let liveCatalog: LiveCatalog
     public let logger: Logger
+    /// The engine tools start child tasks on (set once the engine built around this runner exists).
+    public let engine = EngineReference()
+
+    /// The catalog as it is now.
+    public var catalog: Catalog { liveCatalog.current }
 
     public init(catalog: Catalog, logger: Logger) {
-        self.catalog = catalog
+        self.init(liveCatalog: LiveCatalog(catalog), logger: logger)
+    }
+
+    public init(liveCatalog: LiveCatalog, logger: Logger) {
+        self.liveCatalog = liveCatalog
         self.logger = logger
     }
 
@@ -23,8 +32,12 @@ public struct CatalogRunner: TaskRunner {
     public func run(_ task: TaskRecord, context: TaskContext) async -> TaskRunResult {
         var taskLogger = logger
         taskLogger[metadataKey: "task"] = "\(task.id)"
+        let children = engine.current.map { ChildTasks(engine: $0, parent: task) } ?? .unavailable
+        defer {
+            if Task.isCancelled { Task { await children.cancelStarted() } }
+        }
         let toolContext = ToolContext(
-            logger: taskLogger, taskID: task.id, attempt: context.attempt, node: context.node,
+            logger: taskLogger, taskID: task.id, attempt: context.attempt, node: context.node, tasks: children,
             progress: { await context.reportProgress($0) }, input: { try await context.requestInput($0) },
             log: { await context.log($0, $1) })
         switch task.kind {
@@ -62,7 +75,7 @@ public struct CatalogRunner: TaskRunner {
     /// Validates arguments against the tool's schema, runs the handler, and turns any thrown error into an
     /// `isError` result. Shared by plain calls and task attempts.
     public func callTool(_ tool: Tool, arguments: JSONValue, context: ToolContext) async -> ToolOutput {
-        let problems = tool.inputSchema.validate(arguments)
+        let problems = tool.argumentProblems(arguments)
         guard problems.isEmpty else {
             return .error("Invalid arguments for tool '\(tool.name)': \(problems.joined(separator: "; "))")
         }

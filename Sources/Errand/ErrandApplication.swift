@@ -33,8 +33,18 @@ public final class ErrandApplication: HTTPResponder {
 
     /// A server in front of the engine `makeEngine` builds around the runner of `catalog`'s tools (a
     /// ``ClusterEngine`` to share tasks with other nodes).
-    public init(
+    public convenience init(
         configuration: ErrandConfiguration, catalog: Catalog, clock: any EngineClock = SystemEngineClock(),
+        logger: Logger, engine makeEngine: (any TaskRunner) -> any TaskService
+    ) {
+        self.init(
+            configuration: configuration, liveCatalog: LiveCatalog(catalog), clock: clock, logger: logger,
+            engine: makeEngine)
+    }
+
+    /// A server of `liveCatalog`'s tools, which may change while it runs (``updateCatalog(_:)``).
+    public init(
+        configuration: ErrandConfiguration, liveCatalog: LiveCatalog, clock: any EngineClock = SystemEngineClock(),
         logger: Logger, engine makeEngine: (any TaskRunner) -> any TaskService
     ) {
         self.configuration = configuration
@@ -42,10 +52,11 @@ public final class ErrandApplication: HTTPResponder {
         self.gate = AuthGate(authenticator: authenticator, anonymousLimits: configuration.defaultLimits)
         self.metricsOpen = authenticator == nil || RequestGuard.isLoopback(configuration.http.host)
         self.logger = logger
-        let runner = CatalogRunner(catalog: catalog, logger: logger)
+        let runner = CatalogRunner(liveCatalog: liveCatalog, logger: logger)
         self.engine = makeEngine(runner)
+        runner.engine.set(engine)
         self.mcp = MCPServer(
-            catalog: catalog, engine: engine, configuration: configuration.mcp, clock: clock, logger: logger)
+            liveCatalog: liveCatalog, engine: engine, configuration: configuration.mcp, clock: clock, logger: logger)
         self.endpoint = StreamableHTTPEndpoint(server: mcp, streamLimits: configuration.streamLimits)
         self.staticFiles = configuration.publicDirectory.map { StaticFiles(directory: $0) }
         self.requestGuard = RequestGuard.forBinding(
@@ -54,6 +65,13 @@ public final class ErrandApplication: HTTPResponder {
             mcp: mcp, streamLimits: configuration.streamLimits,
             openAPIPath: RESTAPI.openAPIPath(publicDirectory: configuration.publicDirectory), logger: logger)
     }
+
+    /// The catalog served now.
+    public var catalog: Catalog { mcp.catalog }
+
+    /// Changes the served catalog while the server runs: calls that already started keep their tool; later
+    /// calls and task attempts see the new one.
+    public func updateCatalog(_ body: (inout Catalog) -> Void) { mcp.liveCatalog.update(body) }
 
     /// Routes the request and counts the response's status for `/metrics`.
     public func reply(to request: HTTPRequest) -> HTTPReply {
@@ -101,7 +119,10 @@ public final class ErrandApplication: HTTPResponder {
                     return rest.reply(
                         to: request, caller: .anonymous(client: client, limits: configuration.defaultLimits))
                 }
-                let eventStream = path == "/api/events" && request.method == "GET"
+                // EventSource cannot send headers: event streams (the feed, a task's log) may carry ?access_token=.
+                let eventStream =
+                    request.method == "GET"
+                    && (path == "/api/events" || (path.hasPrefix("/api/tasks/") && path.hasSuffix("/log")))
                 switch gate.authenticate(request, allowQueryToken: eventStream) {
                 case .success(let caller): return rest.reply(to: request, caller: caller)
                 case .failure(let refusal): return .immediate(refusal.problem.response)

@@ -81,7 +81,7 @@ extension MCPServer {
         async throws(JSONRPCError) -> Reply
     {
         guard let name = params["name"]?.stringValue else { throw .invalidParams("tools/call needs a string 'name'") }
-        guard let tool = catalog.tool(named: name) else {
+        guard let tool = catalog.tool(named: name, visibleTo: session.owner) else {
             throw .invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
         }
         let arguments = params["arguments"] ?? [:]
@@ -89,6 +89,13 @@ extension MCPServer {
         let task = try taskParameters(params, session: session)
         try enforce(catalog.taskSupport(of: tool), task: task, session: session, noun: "tool")
         if let task {
+            // A task is created only for arguments that can run: a bad value is refused now, naming the field.
+            let problems = tool.argumentProblems(arguments)
+            guard problems.isEmpty else {
+                throw .invalidParams(
+                    "Invalid arguments for tool '\(name)': \(problems.joined(separator: "; "))",
+                    data: ["problems": .array(problems.map { .string($0) })])
+            }
             return .message(
                 try await createTask(
                     id: id, kind: .toolCall, target: name, arguments: arguments, params: params, task: task,

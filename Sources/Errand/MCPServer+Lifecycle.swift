@@ -54,6 +54,7 @@ extension MCPServer {
             "tools": ["listChanged": false],
             "resources": ["subscribe": false, "listChanged": false],
             "prompts": ["listChanged": false],
+            "logging": [:],
         ]
         if version >= "2025-11-25" {
             capabilities["tasks"] = [

@@ -16,7 +16,10 @@ public final class MCPServer: Sendable {
         case none
     }
 
-    public let catalog: Catalog
+    /// The catalog served, replaceable while the server runs.
+    public let liveCatalog: LiveCatalog
+    /// The catalog as it is now.
+    public var catalog: Catalog { liveCatalog.current }
     public let engine: any TaskService
     public let configuration: MCPConfiguration
     let runner: CatalogRunner
@@ -27,14 +30,23 @@ public final class MCPServer: Sendable {
     let clock: any EngineClock
     let logger: Logger
 
-    public init(
+    public convenience init(
         catalog: Catalog, engine: any TaskService, configuration: MCPConfiguration = .init(),
         clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.mcp")
     ) {
-        self.catalog = catalog
+        self.init(
+            liveCatalog: LiveCatalog(catalog), engine: engine, configuration: configuration, clock: clock,
+            logger: logger)
+    }
+
+    public init(
+        liveCatalog: LiveCatalog, engine: any TaskService, configuration: MCPConfiguration = .init(),
+        clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.mcp")
+    ) {
+        self.liveCatalog = liveCatalog
         self.engine = engine
         self.configuration = configuration
-        self.runner = CatalogRunner(catalog: catalog, logger: logger)
+        self.runner = CatalogRunner(liveCatalog: liveCatalog, logger: logger)
         self.sessions = MCPSessionStore(
             idleTimeoutMs: configuration.sessionIdleTimeoutMs, maxSessions: configuration.maxSessions)
         self.notifier = TaskNotifier(sessions: sessions, engine: engine)
@@ -86,6 +98,13 @@ public final class MCPServer: Sendable {
     func immediateReply(id: JSONRPCID, method: String, params: JSONValue?, session: MCPSession) -> JSONRPCMessage? {
         switch method {
         case "ping": return .result(id: id, result: [:])
+        case "logging/setLevel":
+            let names = TaskLogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let name = params?["level"]?.stringValue, let level = TaskLogLevel(rawValue: name) else {
+                return .error(id: id, error: .invalidParams("logging/setLevel needs 'level', one of: \(names)"))
+            }
+            session.logLevel = level
+            return .result(id: id, result: [:])
         case "tools/list": return .result(id: id, result: toolsList(session: session))
         case "resources/list": return .result(id: id, result: ["resources": .array(catalog.resources.map(\.listing))])
         case "resources/templates/list": return .result(id: id, result: ["resourceTemplates": []])
@@ -147,7 +166,7 @@ public final class MCPServer: Sendable {
     func toolsList(session: MCPSession) -> JSONValue {
         [
             "tools": .array(
-                catalog.tools.map { tool in
+                catalog.tools(visibleTo: session.owner).map { tool in
                     // Without the Tasks revision, `execution` means nothing to the client.
                     session.supportsTasks
                         ? catalog.listing(of: tool) : catalog.listing(of: tool).setting("execution", to: nil)

@@ -20,6 +20,8 @@ public final class MCPSession: Sendable {
         /// Messages for the GET stream while none is open (bounded).
         var backlog: [SSEEvent] = []
         var closed = false
+        /// The least severe task log line sent as `notifications/message` (`logging/setLevel`).
+        var logLevel = TaskLogLevel.info
     }
 
     private let state: Mutex<State>
@@ -42,6 +44,12 @@ public final class MCPSession: Sendable {
     public var supportsTasks: Bool { protocolVersion >= "2025-11-25" }
 
     var lastActivityMs: Int64 { state.withLock { $0.lastActivityMs } }
+
+    /// The least severe log level the client wants to hear of (`logging/setLevel`; default `info`).
+    public var logLevel: TaskLogLevel {
+        get { state.withLock { $0.logLevel } }
+        set { state.withLock { $0.logLevel = newValue } }
+    }
 
     func touch(nowMs: Int64) { state.withLock { $0.lastActivityMs = nowMs } }
 

@@ -66,6 +66,9 @@ final class TaskNotifier: Sendable {
         case .inputRequested(let requestID, let request):
             requestInput(task: task, requestID: requestID, request: request)
             return
+        case .log(let lines):
+            sendLog(lines, of: task)
+            return
         case .status, .progress:
             break
         }
@@ -94,6 +97,26 @@ final class TaskNotifier: Sendable {
             if let total = progress.total { params["total"] = .double(total) }
             if let message = progress.message { params["message"] = .string(message) }
             creator.sendOnGetStream(.notification(method: "notifications/progress", params: .object(params)))
+        }
+    }
+
+    /// Sends a task's log lines as `notifications/message` to the sessions watching it (and its creator), each
+    /// at or above the level the session set with `logging/setLevel`.
+    private func sendLog(_ lines: [TaskLogLine], of task: TaskRecord) {
+        var audience = state.withLock { $0.watchers[task.id] } ?? []
+        if let creator = task.owner.session { audience.insert(creator) }
+        for sessionID in audience {
+            guard let session = sessions.session(sessionID), session.owner.mayAccess(task.owner) else { continue }
+            let threshold = session.logLevel
+            for line in lines where line.level >= threshold {
+                session.sendOnGetStream(
+                    .notification(
+                        method: "notifications/message",
+                        params: [
+                            "level": .string(line.level.rawValue), "logger": .string(task.target),
+                            "data": .string(line.text), "_meta": task.relatedTaskMeta,
+                        ]))
+            }
         }
     }
 

@@ -39,6 +39,8 @@ public struct Tool: Sendable {
     /// everyone. Others get the same answer as for an unknown tool.
     public var allowed: Set<String>?
     public var handler: Handler
+    /// A check of arguments beyond the schema (typed tools decode them), returning why they are refused.
+    public var argumentCheck: (@Sendable (JSONValue) -> String?)?
 
     public init(
         name: String, title: String? = nil, description: String, inputSchema: JSONSchema = .object([:]),
@@ -119,13 +121,15 @@ public struct ToolContext: Sendable {
     public var attempt: Int
     /// The node or worker running this attempt (`nil` for a plain call).
     public var node: String?
+    /// Start more tasks from this one (fan out, chain work) and await them; see ``ChildTasks``.
+    public var tasks: ChildTasks
     let progressSink: @Sendable (TaskProgress) async -> Void
     let inputSource: (@Sendable (JSONValue) async throws -> JSONValue)?
     let logSink: @Sendable (TaskLogLevel, String) async -> Void
 
     public init(
         logger: Logger, taskID: TaskID? = nil, attempt: Int = 0, node: String? = nil,
-        progress: @escaping @Sendable (TaskProgress) async -> Void,
+        tasks: ChildTasks = .unavailable, progress: @escaping @Sendable (TaskProgress) async -> Void,
         input: (@Sendable (JSONValue) async throws -> JSONValue)? = nil,
         log: (@Sendable (TaskLogLevel, String) async -> Void)? = nil
     ) {
@@ -133,6 +137,7 @@ public struct ToolContext: Sendable {
         self.taskID = taskID
         self.attempt = attempt
         self.node = node
+        self.tasks = tasks
         self.progressSink = progress
         self.inputSource = input
         let fallback = logger

@@ -1,7 +1,8 @@
 // One task: status, progress, arguments, timeline, result, cancel, and a link for other devices.
 import { h, badge, progressBar, formatTime, taskDuration, pretty, statusLabel, TERMINAL, announce } from '../dom.js';
 import { api, ApiError } from '../api.js';
-import { getTask, remember } from '../store.js';
+import { getTask, remember, allTasks } from '../store.js';
+import { taskLog } from './log.js';
 
 export function renderTask(main, id) {
   let task = getTask(id);
@@ -17,15 +18,19 @@ export function renderTask(main, id) {
   const copyButton = h('button', { type: 'button', id: 'copy-link', onclick: copyLink }, 'Copy link');
   const cancelButton = h('button', { type: 'button', id: 'cancel-task', class: 'danger', onclick: cancel }, 'Cancel task');
   const actionStatus = h('span', { id: 'action-status', role: 'status', class: 'muted' });
+  const log = taskLog(id);
+  const family = h('p', { id: 'task-family', class: 'muted' });
 
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← All tasks')),
     head,
+    family,
     actions,
     h('div', { class: 'grid' },
       h('section', { 'aria-labelledby': 'summary-title' }, h('h2', { id: 'summary-title' }, 'Status'), summary),
       h('section', { 'aria-labelledby': 'arguments-title' }, h('h2', { id: 'arguments-title' }, 'Arguments'), argumentsBlock)),
     h('section', { 'aria-labelledby': 'result-title' }, h('h2', { id: 'result-title' }, 'Result'), result),
+    h('section', { 'aria-labelledby': 'log-title' }, h('h2', { id: 'log-title' }, 'Log'), log.element),
     h('section', { 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timeline),
     h('section', { 'aria-labelledby': 'share-title' }, h('h2', { id: 'share-title' }, 'Open on another device'),
       h('p', { class: 'muted' }, 'Anyone who can reach this server can follow the task with this link.'),
@@ -37,6 +42,16 @@ export function renderTask(main, id) {
     document.title = `${task.tool} (${statusLabel(task.status)}) — Errand`;
     head.replaceChildren(h('h1', { tabindex: '-1', id: 'task-title' }, task.tool), badge(task.status),
       h('code', { class: 'muted' }, task.id));
+    const children = allTasks().filter((other) => other.parentTaskId === id);
+    const taskLink = (other, attributes = {}) =>
+      h('a', { href: `#/tasks/${encodeURIComponent(other)}`, ...attributes }, other);
+    family.replaceChildren(
+      ...(task.parentTaskId ? ['Started by task ', taskLink(task.parentTaskId, { id: 'parent-link' }), '. '] : []),
+      ...(children.length
+        ? [`Started ${children.length} task${children.length === 1 ? '' : 's'}: `,
+          h('span', { id: 'child-links' }, ...children.flatMap((child, index) =>
+            [index ? ', ' : '', taskLink(child.id), ` (${child.tool}, ${statusLabel(child.status)})`]))]
+        : []));
     summary.replaceChildren(h('dl', { class: 'facts' },
       h('dt', {}, 'Status'), h('dd', { 'data-field': 'status-text' }, statusLabel(task.status)),
       h('dt', {}, 'Message'), h('dd', { 'data-field': 'message' }, task.statusMessage || task.progress?.message || '—'),
@@ -113,6 +128,7 @@ export function renderTask(main, id) {
   render();
   load();
   return {
+    close() { log.close(); },
     update(change) {
       if (change.type === 'reload') { task = getTask(id) || task; return render(); }
       if (change.type === 'deleted' && change.task.id === id) {
@@ -120,6 +136,7 @@ export function renderTask(main, id) {
         cancelButton.disabled = true;
         return;
       }
+      if (change.type === 'task' && change.task.parentTaskId === id) return render(); // a child changed
       if (change.type !== 'task' || change.task.id !== id) return;
       const before = task?.status;
       task = change.task;

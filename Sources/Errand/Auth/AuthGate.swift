@@ -11,8 +11,8 @@ struct AuthGate: Sendable {
     var isRequired: Bool { authenticator != nil }
 
     /// The caller of `request`.
-    /// - Parameter allowQueryToken: also accept `?access_token=` (only `GET /api/events`: EventSource cannot
-    ///   send headers).
+    /// - Parameter allowQueryToken: also accept `?access_token=` (only the event streams `GET /api/events` and
+    ///   `GET /api/tasks/{id}/log`: EventSource cannot send headers).
     func authenticate(_ request: HTTPRequest, allowQueryToken: Bool = false) -> Result<Caller, AuthRefusal> {
         let client = Caller.clientName(request.remoteAddress)
         guard let authenticator else { return .success(.anonymous(client: client, limits: anonymousLimits)) }

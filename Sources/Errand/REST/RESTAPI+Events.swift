@@ -70,6 +70,9 @@ extension RESTAPI {
         case .status: type = "status"
         case .progress: type = "progress"
         case .deleted: type = "deleted"
+        case .log(let lines):
+            type = "log"
+            extra = ["lines": .array(lines.map(RESTAPI.logLineJSON))]
         case .inputRequested(let requestID, let request):
             type = "input_requested"
             extra = ["requestId": .string(requestID), "request": request]
@@ -87,6 +90,12 @@ struct EventFilter: Sendable {
     var task: TaskID?
     var tool: String?
     var requester: TaskOwner
+
+    /// Log lines only reach a stream that follows one task (`?task=`): everyone else sees the task's changes.
+    func admits(_ event: TaskEvent) -> Bool {
+        if case .log = event.change, task == nil { return false }
+        return admits(event.task)
+    }
 
     func admits(_ record: TaskRecord) -> Bool {
         if let task, record.id != task { return false }
@@ -117,7 +126,7 @@ final class EventRelay: Sendable {
 
     /// Called by the hub on the publisher's thread.
     func deliver(_ event: TaskEvent) {
-        guard filter.admits(event.task) else { return }
+        guard filter.admits(event) else { return }
         state.withLock { state in
             if state.started {
                 send(event)
@@ -132,7 +141,7 @@ final class EventRelay: Sendable {
         state.withLock { state in
             stream.send(first)
             var last: UInt64 = 0
-            for event in replay where filter.admits(event.task) {
+            for event in replay where filter.admits(event) {
                 send(event)
                 last = event.sequence
             }

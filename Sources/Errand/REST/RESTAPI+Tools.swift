@@ -4,17 +4,19 @@ import ErrandProtocol
 
 extension RESTAPI {
     /// `GET /api/tools`: tools with their effective task mode, and the resources and prompts.
-    func listTools() -> HTTPResponse {
+    func listTools(_ requester: TaskOwner) -> HTTPResponse {
         Self.json([
-            "tools": .array(catalog.tools.map(toolJSON)),
+            "tools": .array(catalog.tools(visibleTo: requester).map(toolJSON)),
             "resources": .array(catalog.resources.map(\.listing)),
             "prompts": .array(catalog.prompts.map(\.listing)),
         ])
     }
 
     /// `GET /api/tools/{name}`.
-    func describeTool(_ name: String) -> HTTPResponse {
-        guard let tool = catalog.tool(named: name) else { return unknownTool(name).response }
+    func describeTool(_ name: String, _ requester: TaskOwner) -> HTTPResponse {
+        guard let tool = catalog.tool(named: name, visibleTo: requester) else {
+            return unknownTool(name, requester).response
+        }
         return Self.json(toolJSON(tool))
     }
 
@@ -29,8 +31,8 @@ extension RESTAPI {
         return .object(entry)
     }
 
-    func unknownTool(_ name: String) -> Problem {
-        let names = catalog.tools.map(\.name).joined(separator: ", ")
+    func unknownTool(_ name: String, _ requester: TaskOwner) -> Problem {
+        let names = catalog.tools(visibleTo: requester).map(\.name).joined(separator: ", ")
         return .notFound("There is no tool named '\(name)'. Tools: \(names).")
     }
 
@@ -38,7 +40,7 @@ extension RESTAPI {
     /// `Prefer: respond-async`, starts it as a task (202 and `Location`).
     func callTool(_ name: String, _ request: HTTPRequest, _ query: QueryParameters, _ caller: Caller) -> HTTPReply {
         do {
-            var prepared = try prepareCall(name, request, query)
+            var prepared = try prepareCall(name, request, query, caller.restOwner)
             prepared.arguments = SecretScrubber.scrub(prepared.arguments, secret: caller.token)
             prepared.priority = caller.clampedPriority(prepared.priority)
             let call = prepared
@@ -64,10 +66,10 @@ extension RESTAPI {
     }
 
     /// Everything about a call that can be refused without running anything, in the order a person fixes it.
-    func prepareCall(_ name: String, _ request: HTTPRequest, _ query: QueryParameters) throws(Problem)
-        -> PreparedCall
+    func prepareCall(_ name: String, _ request: HTTPRequest, _ query: QueryParameters, _ requester: TaskOwner)
+        throws(Problem) -> PreparedCall
     {
-        guard let tool = catalog.tool(named: name) else { throw unknownTool(name) }
+        guard let tool = catalog.tool(named: name, visibleTo: requester) else { throw unknownTool(name, requester) }
         let asTask = try Self.wantsTask(request, query)
         let ttlMs = try query["ttl"].map { text throws(Problem) in
             guard let value = Int64(text), value >= 0 else {
@@ -105,7 +107,7 @@ extension RESTAPI {
         default:
             break
         }
-        let problems = tool.inputSchema.validate(arguments)
+        let problems = tool.argumentProblems(arguments)
         guard problems.isEmpty else {
             throw Problem(
                 422, "Invalid arguments for tool '\(name)': \(problems.joined(separator: "; ")).",

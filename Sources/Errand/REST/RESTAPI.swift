@@ -7,7 +7,7 @@ import Synchronization
 /// The REST API under `/api/` (see `openapi.yaml`), plus `/readyz` and `/metrics`: a view of the same engine
 /// the MCP endpoint uses, for curl, scripts and the dashboard.
 final class RESTAPI: Sendable {
-    let catalog: Catalog
+    var catalog: Catalog { mcp.catalog }
     let engine: any TaskService
     let mcp: MCPServer
     let runner: CatalogRunner
@@ -24,10 +24,9 @@ final class RESTAPI: Sendable {
 
     /// - Parameter openAPIPath: where `openapi.yaml` is (by default beside the dashboard's directory).
     init(mcp: MCPServer, streamLimits: SSEStream.Limits, openAPIPath: String, logger: Logger) {
-        self.catalog = mcp.catalog
         self.engine = mcp.engine
         self.mcp = mcp
-        self.runner = CatalogRunner(catalog: mcp.catalog, logger: logger)
+        self.runner = CatalogRunner(liveCatalog: mcp.liveCatalog, logger: logger)
         self.metrics = Metrics()
         self.streamLimits = streamLimits
         self.logger = logger
@@ -54,7 +53,7 @@ final class RESTAPI: Sendable {
         }
         switch segments.count {
         case 1 where segments[0] == "tools":
-            return allow("GET") { .immediate(listTools()) }
+            return allow("GET") { .immediate(listTools(requester)) }
         case 1 where segments[0] == "tasks":
             return allow("GET") { listTasks(query, requester) }
         case 1 where segments[0] == "openapi.yaml":
@@ -62,7 +61,7 @@ final class RESTAPI: Sendable {
         case 1 where segments[0] == "events":
             return allow("GET") { .immediate(events(request, query, requester)) }
         case 2 where segments[0] == "tools" && !segments[1].isEmpty:
-            return allow("GET") { .immediate(describeTool(segments[1])) }
+            return allow("GET") { .immediate(describeTool(segments[1], requester)) }
         case 3 where segments[0] == "tools" && segments[2] == "call" && !segments[1].isEmpty:
             return allow("POST") { callTool(segments[1], request, query, caller) }
         case 2 where segments[0] == "tasks" && !segments[1].isEmpty:
@@ -70,13 +69,15 @@ final class RESTAPI: Sendable {
             return allow("GET", "DELETE") { method == "GET" ? getTask(id, requester) : deleteTask(id, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "result" && !segments[1].isEmpty:
             return allow("GET") { taskResult(TaskID(segments[1]), query, requester) }
+        case 3 where segments[0] == "tasks" && segments[2] == "log" && !segments[1].isEmpty:
+            return allow("GET") { taskLog(TaskID(segments[1]), request, query, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "cancel" && !segments[1].isEmpty:
             return allow("POST") { cancelTask(TaskID(segments[1]), requester) }
         default:
             return .immediate(
                 Problem.notFound(
                     "There is no API route \(request.path). Routes: /api/tools, /api/tools/{name}/call, /api/tasks, "
-                        + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/cancel, /api/events "
+                        + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/log, /api/tasks/{id}/cancel, /api/events "
                         + "(described in /api/openapi.yaml)."
                 ).response)
         }

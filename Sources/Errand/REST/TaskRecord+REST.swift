@@ -19,12 +19,14 @@ extension TaskRecord {
             "priority": .int(Int64(priority)),
             "history": .array(history.map(\.restJSON)),
             "links": [
-                "self": .string(base), "result": .string(base + "/result"),
+                "self": .string(base), "result": .string(base + "/result"), "log": .string(base + "/log"),
                 "events": .string("/api/events?task=\(Self.queryValue(id.rawValue))"),
             ],
         ]
         if let statusMessage { task["statusMessage"] = .string(statusMessage) }
         if let progress { task["progress"] = progress.restJSON }
+        if let parent { task["parentTaskId"] = .string(parent.rawValue) }
+        task["logLines"] = .int(Int64(clamping: log.lastSequence))
         return .object(task)
     }
 
