@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "errand", targets: ["ErrandCLI"]),
         .library(name: "Errand", targets: ["Errand"]),
+        .library(name: "ErrandCommandLine", targets: ["ErrandCommandLine"]),
         .library(name: "ErrandHTTP", targets: ["ErrandHTTP"]),
         .library(name: "ErrandEngine", targets: ["ErrandEngine"]),
         .library(name: "ErrandProtocol", targets: ["ErrandProtocol"]),
@@ -91,16 +92,19 @@ let package = Package(
             dependencies: ["Errand", "ErrandProtocol"],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "ErrandCLI",
+        .target(
+            name: "ErrandCommandLine",
             dependencies: [
-                "Errand",
-                "ErrandDemo",
-                "ErrandSQLite",
+                "Errand", "ErrandEngine", "ErrandHTTP", "ErrandSQLite",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ErrandCLI",
+            dependencies: ["ErrandCommandLine", "ErrandDemo"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

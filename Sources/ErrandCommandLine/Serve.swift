@@ -1,16 +1,15 @@
 public import ArgumentParser
 import Errand
-import ErrandDemo
 import ErrandEngine
 import ErrandHTTP
 import ErrandSQLite
 import Glibc
 public import Logging
 
-/// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the demo tools.
+/// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the program's tools.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve MCP at /mcp, health at /healthz and the dashboard at /, with the demo tools.")
+        abstract: "Serve MCP at /mcp, the REST API at /api, health at /healthz and the dashboard at /.")
 
     @Option(help: "Address to bind. Anything but loopback exposes the server to the network.")
     var host = "127.0.0.1"
@@ -82,19 +81,22 @@ struct Serve: AsyncParsableCommand {
         switch try StoreOption(store) {
         case .memory:
             application = ErrandApplication(
-                configuration: configuration, catalog: DemoCatalog.make(), store: MemoryTaskStore(), logger: logger)
+                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), store: MemoryTaskStore(),
+                logger: logger)
         case .sqlite(let path):
             var sqliteConfiguration = SQLiteTaskStoreConfiguration()
             sqliteConfiguration.synchronous = sqliteSynchronous
             let opened = try SQLiteTaskStore(path: path, configuration: sqliteConfiguration, logger: logger)
             sqliteStore = opened
             application = ErrandApplication(
-                configuration: configuration, catalog: DemoCatalog.make(), store: opened, logger: logger)
+                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), store: opened,
+                logger: logger)
         case .postgres(let url):
             let node = try await cluster.openNode(url: url, engine: configuration.engine, logger: logger)
             closeClusterStore = node.close
             application = ErrandApplication(
-                configuration: configuration, catalog: DemoCatalog.make(), logger: logger, engine: node.makeEngine)
+                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), logger: logger,
+                engine: node.makeEngine)
         }
         // Watch for SIGINT/SIGTERM before anything can announce readiness, so no early signal is lost.
         let signals = SignalWatcher()

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Errand
-import ErrandDemo
 import ErrandEngine
 import ErrandHTTP
 import Logging
 
-/// `errand worker`: runs the demo tools for tasks in a shared PostgreSQL database; serves no HTTP.
+/// `errand worker`: runs the program's tools for tasks in a shared PostgreSQL database; serves no HTTP.
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the demo tools for tasks that `errand serve` nodes accept into a shared PostgreSQL database.",
+        abstract: "Run the tools for tasks that `errand serve` nodes accept into a shared PostgreSQL database.",
         discussion: """
             Prints "worker NAME ready" on standard output once it claims work. SIGTERM or SIGINT stops it: running \
             tasks are left to their retry policy, and other nodes take them over when their leases end.
@@ -40,7 +39,9 @@ struct Worker: AsyncParsableCommand {
         var limits = TaskEngineConfiguration()
         limits.maxConcurrentTasks = maxConcurrentTasks
         let node = try await cluster.openNode(url: store, engine: limits, logger: logger)
-        let engine = node.makeEngine(CatalogRunner(catalog: DemoCatalog.make(), logger: logger))
+        let runner = CatalogRunner(catalog: ErrandProgram.current.makeCatalog(), logger: logger)
+        let engine = node.makeEngine(runner)
+        runner.engine.set(engine)
         // Watch for SIGINT/SIGTERM before announcing readiness, so no early signal is lost.
         let signals = SignalWatcher()
         try await engine.start()
