@@ -18,6 +18,7 @@ PYTEST_SUITES=(
 # Suites that are whole scripts (they install what they need and start their own servers from $ERRAND_BIN).
 SCRIPT_SUITES=(
     scripts/test-web.sh
+    scripts/test-example.sh   # Examples/FileAudit: its own build and test, then its tools end to end
     scripts/test-h2.sh
     scripts/crash-test.sh
     scripts/test-postgres.sh
