@@ -101,8 +101,8 @@ struct LineTally {
         let extensions = byExtension.mapValues { JSONValue.object(["files": .int($0.files), "lines": .int($0.lines)]) }
         return [
             "extensions": .object(extensions),
-            "files": .int(byExtension.values.reduce(0) { $0 + $1.files }),
-            "lines": .int(byExtension.values.reduce(0) { $0 + $1.lines }),
+            "files": .int(byExtension.values.reduce(Int64(0)) { $0 + $1.files }),
+            "lines": .int(byExtension.values.reduce(Int64(0)) { $0 + $1.lines }),
         ]
     }
 }
