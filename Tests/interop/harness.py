@@ -3,7 +3,7 @@
 The server under test is, in order of preference:
 
 * ``ERRAND_URL`` (e.g. ``http://127.0.0.1:8765/mcp``) — an already running server. This is how the
-  suite is validated against the FastMCP reference server in ``shared/peers``.
+  suite is validated against the FastMCP reference server in ``scripts/bench/peers``.
 * the Errand binary ``$ERRAND_BIN`` or ``<repo>/.build/debug/errand``, started once per test session
   with ``serve --host 127.0.0.1 --port 0 --store memory --log-level warning``. Its single stdout line
   ``listening on http://HOST:PORT`` tells where it listens; SIGTERM stops it.
@@ -35,8 +35,9 @@ from urllib.parse import urlsplit
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DIR = Path(os.environ.get("ERRAND_SHARED_DIR", REPO_ROOT.parent / "shared"))
-SCHEMA_PATH = SHARED_DIR / "spec" / "2025-11-25" / "schema.json"
+# The MCP schemas the raw checks validate against, kept in the repository (Tests/spec/<revision>/schema.json).
+SPEC_DIR = REPO_ROOT / "Tests" / "spec"
+SCHEMA_PATH = SPEC_DIR / "2025-11-25" / "schema.json"
 
 LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"
