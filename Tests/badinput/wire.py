@@ -30,7 +30,7 @@ ACCEPT_BOTH = "application/json, text/event-stream"
 TERMINAL = {"completed", "failed", "cancelled"}
 LISTENING_RE = re.compile(r"^listening on (http://[^\s/]+:\d+)$")
 
-# JSON-RPC error codes (mcp-protocol.md §1.1).
+# JSON-RPC error codes (docs/mcp-protocol.md §1.1).
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
