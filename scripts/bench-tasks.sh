@@ -18,7 +18,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-PEER_SERVER=${PEER_SERVER:-$ROOT/../shared/peers/reference_server.py}
+PEER_SERVER=${PEER_SERVER:-$ROOT/scripts/bench/peers/reference_server.py}
 ART=$ROOT/artifacts
 JSON=$ART/bench-tasks.json
 LOGS=$ART/bench-logs

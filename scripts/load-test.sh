@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load test of a release build on loopback: SSE fan-out, task submissions, slowloris, RSS and descriptors.
 #
-# Starts `errand serve --store memory` (release build) on 127.0.0.1 and runs scripts/load/loadgen.c (one C
-# epoll loop, so the client is not the bottleneck) against it:
+# Starts `errand serve --store memory` (release build, or LOAD_TEST_BIN) on 127.0.0.1 and runs
+# scripts/load/loadgen.c (one C epoll loop, so the client is not the bottleneck) against it:
 #   - SUBSCRIBERS (5000) clients on GET /api/events spread over PRINCIPALS (1000) principals, so each has
 #     SUBSCRIBERS / PRINCIPALS devices; each subscriber times every task-completion event it gets
 #     (lag = receipt time - the event's task lastUpdatedAt) and counts them against what it may see;
@@ -28,7 +28,9 @@
 #   scripts/load-test.sh
 #   SUBSCRIBERS=1000 PRINCIPALS=200 RATE=200 DURATION=20 scripts/load-test.sh     # a smaller run
 #   LOAD_TEST_BIN=/path/to/errand scripts/load-test.sh                            # skip the release build
-# (ERRAND_BIN, which scripts/test.sh sets to the debug build, is not used: the figures are for release.)
+# ERRAND_BIN is not read. scripts/test.sh passes its debug build as LOAD_TEST_BIN (a release build of its own
+# would add minutes to every run), so CI checks the bounds on a debug binary; release figures come from running
+# this script by hand.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

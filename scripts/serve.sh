@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build Errand (release) and run its server; arguments go to `errand serve`, whose defaults are
-# 127.0.0.1:8080, the demo tools and the in-memory store.
+# 127.0.0.1:8080, the demo tools, the dashboard from ./Public and the SQLite store sqlite:data/errand.sqlite
+# (relative to the repository root, where this script runs it; `--store memory` keeps nothing across restarts).
 #
 #   scripts/serve.sh                         # http://127.0.0.1:8080/mcp
 #   scripts/serve.sh --port 9000 --log-level debug
+#   scripts/serve.sh --store memory
 #
 # Installs libnghttp2-dev if it is missing (needed to build).
 set -euo pipefail

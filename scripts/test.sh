@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (CI runs it through .ci/run): installs what is missing, builds, runs
-# `swift test`, then every pytest suite listed below against a freshly started errand binary.
+# `swift test`, then every pytest suite listed below against a freshly started errand binary, then the
+# script suites listed below (each starts its own servers from the same binary).
 #
 #   scripts/test.sh              everything
 #   ERRAND_URL=http://127.0.0.1:8765/mcp scripts/test.sh

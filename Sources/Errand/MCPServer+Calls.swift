@@ -21,7 +21,7 @@ extension MCPServer {
         return TaskParameters(ttlMs: value)
     }
 
-    /// The decision table of task support (mcp-protocol.md §5.3): `-32601` both ways.
+    /// The decision table of task support (docs/mcp-protocol.md §5.3): `-32601` both ways.
     func enforce(_ mode: TaskSupport, task: TaskParameters?, session: MCPSession, noun: String) throws(JSONRPCError) {
         guard session.supportsTasks else { return }
         if mode == .required, task == nil {

@@ -3,7 +3,7 @@ import ErrandHTTP
 import ErrandProtocol
 import Testing
 
-/// Task-augmented requests and the tasks/* methods (mcp-protocol.md §5–6, checklist 40–71).
+/// Task-augmented requests and the tasks/* methods (docs/mcp-protocol.md §5–6, checklist 40–71).
 @Suite struct TaskMethodTests {
     func createTask(_ app: TestApplication, session: String, tool: String, arguments: JSONValue, task: JSONValue = [:])
         async throws -> JSONValue

@@ -3,7 +3,7 @@ import ErrandHTTP
 import ErrandProtocol
 import Testing
 
-/// The Streamable HTTP transport rules (mcp-protocol.md §4 and checklist items 12–39).
+/// The Streamable HTTP transport rules (docs/mcp-protocol.md §4 and checklist items 12–39).
 @Suite struct TransportTests {
     @Test func initializeIssuesASessionAndEchoesASupportedVersion() async throws {
         let app = try await TestApplication()

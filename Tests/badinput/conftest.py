@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from wire import MCP, RawConnection, Server, start_server, stop_server
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, shared by the suites
+
+from wire import MCP, RawConnection, Server, start_server, stop_server  # noqa: E402
 
 
 @dataclasses.dataclass

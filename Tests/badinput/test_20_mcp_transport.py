@@ -1,4 +1,4 @@
-"""Streamable HTTP transport refusals at /mcp (mcp-protocol.md §4): sessions, versions, Origin, Host,
+"""Streamable HTTP transport refusals at /mcp (docs/mcp-protocol.md §4): sessions, versions, Origin, Host,
 Content-Type, Accept, methods. Each is a 4xx with (where the server sends one) a JSON-RPC error without id.
 """
 
@@ -91,7 +91,7 @@ def test_origin_of_the_server_itself_is_accepted(mcp: MCP) -> None:
 
 
 def test_initialize_ignores_a_stale_session_header(mcp: MCP) -> None:
-    """mcp-protocol.md §4.7 [rec]: initialize creates a new session whatever header it carries."""
+    """docs/mcp-protocol.md §4.7 [rec]: initialize creates a new session whatever header it carries."""
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                        "params": {"protocolVersion": "2025-11-25", "capabilities": {}}}).encode()
     resp = mcp.post_raw(body, {"mcp-session-id": "0" * 32}, session=False)

@@ -1,7 +1,7 @@
 """Malformed JSON and malformed JSON-RPC envelopes POSTed to /mcp on a valid session.
 
 Bodies that are not JSON are `400` + `-32700`; JSON that is not one JSON-RPC message is `400` + `-32600`
-(mcp-protocol.md §1, §4.2, checklist 12 and 27). A well-formed request for something that does not exist
+(docs/mcp-protocol.md §1, §4.2, checklist 12 and 27). A well-formed request for something that does not exist
 is a JSON-RPC error with HTTP 200 (checklist 36).
 """
 

@@ -1,7 +1,7 @@
 """Wrong types and values in every params field of every method, on a valid 2025-11-25 session.
 
 Each answer is a JSON-RPC error with HTTP 200 (checklist 36): `-32602` for bad params, unknown or malformed
-task ids and bad cursors (mcp-protocol.md §6.9), `-32601` for task-support violations (§5.3).
+task ids and bad cursors (docs/mcp-protocol.md §6.9), `-32601` for task-support violations (§5.3).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What the bad-input suite needs to talk to the server: a started errand process, raw HTTP/1.1 over a
-socket (for requests no HTTP client library would send), and a small MCP client over httpx.
+socket (for requests no HTTP client library would send), and the MCP client the suites share
+(``Tests/pylib/mcpwire.py``) with this suite's additions.
 
 The server under test is ``ERRAND_URL`` (an already running Errand; its base URL or its ``/mcp`` URL), or
 else the binary ``$ERRAND_BIN`` (default ``<repo>/.build/debug/errand``) started with
@@ -11,26 +12,28 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import queue
-import re
-import signal
 import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LATEST = "2025-11-25"
-ACCEPT_BOTH = "application/json, text/event-stream"
-TERMINAL = {"completed", "failed", "cancelled"}
-LISTENING_RE = re.compile(r"^listening on (http://[^\s/]+:\d+)$")
+# The MCP client and the server process are shared with the other suites (Tests/pylib, put on sys.path by
+# conftest.py).
+from mcpwire import (  # noqa: F401 - re-exported
+    ACCEPT_BOTH,
+    LATEST,
+    REPO_ROOT,
+    TERMINAL,
+    Client,
+    start_errand,
+    stop_errand,
+)
+from mcpwire import errand_binary as default_errand_binary
 
-# JSON-RPC error codes (mcp-protocol.md §1.1).
+# JSON-RPC error codes (docs/mcp-protocol.md §1.1).
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -68,7 +71,7 @@ class Server:
 
 
 def errand_binary() -> Path:
-    binary = Path(os.environ.get("ERRAND_BIN", REPO_ROOT / ".build" / "debug" / "errand"))
+    binary = default_errand_binary()
     if not binary.exists():
         raise RuntimeError(f"errand binary {binary} not found: run `swift build`, set ERRAND_BIN or ERRAND_URL")
     return binary
@@ -80,54 +83,13 @@ def start_server(timeout: float = 30.0, extra_args: list[str] | None = None, *, 
     if url and not own:
         url = url.rstrip("/")
         return Server(base=url[: -len("/mcp")] if url.endswith("/mcp") else url)
-    binary = errand_binary()
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--store", "memory",
-         "--log-level", "error", "--public-dir", str(REPO_ROOT / "Public"), *(extra_args or [])],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1,
-    )
-    pid_dir = os.environ.get("ERRAND_PID_DIR")  # scripts/test.sh kills what is left listed there
-    if pid_dir and Path(pid_dir).is_dir():
-        (Path(pid_dir) / f"errand-{proc.pid}").write_text(str(proc.pid))
-    lines: "queue.Queue[str | None]" = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.strip())
-        lines.put(None)
-
-    threading.Thread(target=pump, name="errand-stdout", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if line is None:
-            raise RuntimeError(f"errand exited with {proc.wait()} before listening")
-        if match := LISTENING_RE.match(line):
-            return Server(base=match.group(1), process=proc)
-    stop_server(Server(base="", process=proc))
-    raise RuntimeError(f"errand did not print `listening on` within {timeout}s")
+    started = start_errand(["--public-dir", str(REPO_ROOT / "Public"), *(extra_args or [])],
+                           log_level="error", timeout=timeout)
+    return Server(base=started.base, process=started.process)
 
 
 def stop_server(server: Server) -> int | None:
-    proc = server.process
-    if proc is None:
-        return None
-    code = proc.poll()
-    if code is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    pid_dir = os.environ.get("ERRAND_PID_DIR")
-    if pid_dir:
-        (Path(pid_dir) / f"errand-{proc.pid}").unlink(missing_ok=True)
-    return code
+    return stop_errand(server.process)
 
 
 # --------------------------------------------------------------------------- raw HTTP/1.1
@@ -253,77 +215,45 @@ def request_bytes(server: Server, method: str, target: str, headers: list[tuple[
 # --------------------------------------------------------------------------- MCP over httpx
 
 
-class MCP:
-    """A minimal Streamable HTTP client that shows every wire detail to the test."""
+class MCP(Client):
+    """The shared raw client (``mcpwire.Client``) on `server`'s ``/mcp``, with this suite's additions: `send`
+    and `call` that can leave `params` out altogether (OMIT) and insist on a JSON body, and `post_raw`."""
 
     def __init__(self, server: Server, timeout: float = 15.0) -> None:
+        super().__init__(server.mcp_url, timeout, client_name="errand-badinput", first_id=1000)
         self.server = server
-        self.http = httpx.Client(timeout=timeout)
-        self.session_id: str | None = None
-        self.version: str | None = None
-        self._next_id = 1000
 
-    def close(self) -> None:
-        self.http.close()
-
-    def headers(self, extra: dict[str, str] | None = None, *, session: bool = True) -> dict[str, str]:
-        h = {"accept": ACCEPT_BOTH, "content-type": "application/json"}
-        if session and self.session_id:
-            h["mcp-session-id"] = self.session_id
-            h["mcp-protocol-version"] = self.version or LATEST
-        for name, value in (extra or {}).items():
-            if value is None:
-                h.pop(name.lower(), None)
-            else:
-                h[name.lower()] = value
-        return h
+    @property
+    def version(self) -> str | None:
+        return self.protocol_version
 
     def post_raw(self, body: bytes, headers: dict[str, Any] | None = None, *, session: bool = True
                  ) -> httpx.Response:
-        return self.http.post(self.server.mcp_url, content=body, headers=self.headers(headers, session=session))
-
-    def initialize(self, version: str = LATEST) -> dict[str, Any]:
-        body = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
-                "params": {"protocolVersion": version, "capabilities": {},
-                           "clientInfo": {"name": "errand-badinput", "version": "0"}}}
-        resp = self.post_raw(json.dumps(body).encode(), session=False)
-        assert resp.status_code == 200, f"initialize: HTTP {resp.status_code} {resp.text[:300]}"
-        message = resp.json()
-        self.session_id = resp.headers["mcp-session-id"]
-        self.version = message["result"]["protocolVersion"]
-        note = self.post_raw(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}).encode())
-        assert note.status_code == 202, f"notifications/initialized: HTTP {note.status_code}"
-        return message
+        return self.post(None, headers, session=session, raw=body)
 
     def send(self, method: str, params: Any = OMIT) -> tuple[httpx.Response, dict]:
         """A request (no `params` member if `params` is OMIT); returns the HTTP response and its JSON-RPC
         message (JSON bodies only)."""
-        self._next_id += 1
-        body: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
+        request_id = self.new_id()
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not OMIT:
             body["params"] = params
         resp = self.post_raw(json.dumps(body).encode())
         assert resp.headers.get("content-type", "").startswith("application/json"), (
             f"{method}: expected a JSON body, got HTTP {resp.status_code} {resp.headers.get('content-type')}")
         message = resp.json()
-        assert message.get("id") == self._next_id, f"{method}: id not echoed in {message}"
+        assert message.get("id") == request_id, f"{method}: id not echoed in {message}"
         return resp, message
 
-    def call(self, method: str, params: Any = OMIT) -> dict[str, Any]:
+    def call(self, method: str, params: Any = OMIT, **_: Any) -> dict[str, Any]:
         resp, message = self.send(method, params)
         assert resp.status_code == 200 and "result" in message, f"{method}: {resp.status_code} {message}"
         return message["result"]
 
-    def start_task(self, tool: str, arguments: dict[str, Any], ttl: int = 600_000) -> dict[str, Any]:
-        result = self.call("tools/call", {"name": tool, "arguments": arguments, "task": {"ttl": ttl}})
-        assert "task" in result, f"expected CreateTaskResult, got {result}"
-        return result["task"]
+    def start_task(self, name: str, arguments: dict[str, Any] | None = None, ttl: int | None = 600_000
+                   ) -> dict[str, Any]:
+        # Ten minutes: the baseline tasks must outlive the whole run (test_99_survival.py reads them last).
+        return super().start_task(name, arguments, ttl)
 
-    def wait_task(self, task_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            task = self.call("tasks/get", {"taskId": task_id})
-            if task["status"] in TERMINAL:
-                return task
-            assert time.monotonic() < deadline, f"task {task_id} still {task['status']}"
-            time.sleep(0.05)
+    def wait_task(self, task_id: str, timeout: float = 10.0, until: set[str] = TERMINAL) -> dict[str, Any]:
+        return super().wait_task(task_id, timeout, until)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from harness import Contract, Raw, Server, server_from_env, stop
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, shared by the suites
+
+from harness import Contract, Raw, Server, server_from_env, stop  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,6 +1,6 @@
 """In-task input (`input_required` + `elicitation/create`) with real clients (checklist 72–77).
 
-Errand delivers a task's elicitation on the session's GET stream (mcp-protocol.md §6.11): the mcp 1.x
+Errand delivers a task's elicitation on the session's GET stream (docs/mcp-protocol.md §6.11): the mcp 1.x
 client answers it from its message loop, and fastmcp 3.x, which only polls tasks/get, does the same.
 `approve_deployment` is an Errand demo tool, so these run only against Errand.
 """

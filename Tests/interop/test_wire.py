@@ -1,4 +1,4 @@
-"""Raw HTTP conformance checks: mcp-protocol.md section 11, items observable on the wire.
+"""Raw HTTP conformance checks: docs/mcp-protocol.md section 11, items observable on the wire.
 
 Every JSON-RPC result is validated against `$defs` of the official 2025-11-25 schema.
 Test names carry the checklist item numbers (cNN) they cover.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "interop"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, which harness uses
 
 from harness import Server, server_from_env, stop  # noqa: E402
 
