@@ -72,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         configuration.http.host = host
         configuration.http.port = port
         configuration.engine.maxConcurrentTasks = maxConcurrentTasks
+        configuration.engine.nodeName = cluster.nodeName
         configuration.publicDirectory = publicDir
         configuration.authenticator = try auth.authenticator(host: host, logger: logger)
 

@@ -11,7 +11,7 @@ extension TaskEngine {
         let attempt = Task.detached { [self] in
             let id = record.id
             let context = TaskContext(
-                taskID: id, attempt: record.attempt,
+                taskID: id, attempt: record.attempt, node: configuration.nodeName,
                 reportProgress: { [self] progress in await self.reportProgress(id, serial: serial, progress) },
                 requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) },
                 log: { [self] level, text in await self.appendLog(id, serial: serial, level: level, text: text) })

@@ -220,6 +220,8 @@ public struct TaskEngineError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// Engine limits and defaults.
 public struct TaskEngineConfiguration: Sendable {
+    /// This node's name, as tools see it (``TaskContext/node``). Default "local".
+    public var nodeName = "local"
     /// Tasks running at once; the rest wait in a queue (priority, then round-robin across owners). Default 256.
     public var maxConcurrentTasks: Int = 256
     /// Limits of owners whose submissions bring none. Default: none beyond the engine-wide ones.

@@ -72,6 +72,10 @@ struct ToolSourceCatalog {
                 return .text("never")
             })
         catalog.add(
+            Tool(name: "where", description: "Says which node runs which attempt.") { _, context in
+                .text("\(context.node ?? "-") \(context.attempt)")
+            })
+        catalog.add(
             Tool(name: "ops_only", description: "Only for the ops team.", allowed: ["ops"]) { _, _ in .text("ops") })
         return catalog
     }

@@ -84,6 +84,16 @@ import Testing
         await app.application.shutdown()
     }
 
+    @Test func aToolKnowsItsNodeAndAttempt() async throws {
+        let tools = ToolSourceCatalog()
+        let app = try await RESTHarness.started(catalog: tools.catalog) { $0.engine.nodeName = "node-7" }
+        let id = await app.start("where")
+        #expect(await app.result(id)["result"]?["content"]?[0]?["text"] == "node-7 1")
+        let plain = await app.send("POST", "/api/tools/where/call", body: "{}")
+        #expect(plain.json["content"]?[0]?["text"] == "- 0")
+        await app.application.shutdown()
+    }
+
     @Test func aReplacedCatalogIsServedToLaterCalls() async throws {
         let tools = ToolSourceCatalog()
         let app = try await RESTHarness.started(catalog: tools.catalog)

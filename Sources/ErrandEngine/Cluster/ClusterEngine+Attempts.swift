@@ -47,7 +47,7 @@ extension ClusterEngine {
         let runner = self.runner
         attempts[id]?.task = Task.detached { [self] in
             let context = TaskContext(
-                taskID: id, attempt: record.attempt,
+                taskID: id, attempt: record.attempt, node: node,
                 reportProgress: { [self] progress in await self.reportProgress(id, serial: serial, progress) },
                 requestInput: { [self] request in try await self.requestInput(id, serial: serial, request) },
                 log: { [self] level, text in await self.appendLog(id, serial: serial, level: level, text: text) })
