@@ -64,6 +64,7 @@ public enum ScenarioTools {
         let stages = ["planning"] + (1...agents).map { "agent \($0) searching" } + ["reading sources", "synthesizing"]
         for (index, stage) in stages.enumerated() {
             await context.progress(Double(index), total: Double(stages.count), message: stage)
+            await context.log("\(stage): \(topic)")
             try await Task.sleep(for: .milliseconds(stageMs))
         }
         await context.progress(Double(stages.count), total: Double(stages.count), message: "report ready")
@@ -89,9 +90,13 @@ public enum ScenarioTools {
         let failEvery = try arguments.int("fail_every", default: 7)
         let testMs = try arguments.int("test_ms", default: 20)
         var failures: [JSONValue] = []
+        await context.log("running \(count) tests of suite \(suite)")
         for number in 1...count {
             if testMs > 0 { try await Task.sleep(for: .milliseconds(testMs)) }
-            if failEvery > 0, number % failEvery == 0 { failures.append(.string("\(suite)::test_\(number)")) }
+            if failEvery > 0, number % failEvery == 0 {
+                failures.append(.string("\(suite)::test_\(number)"))
+                await context.log("FAILED \(suite)::test_\(number): expected 42, got \(number)", level: .warning)
+            }
             let last = failures.last?.stringValue.map { ", last failure: \($0)" } ?? ""
             await context.progress(
                 Double(number), total: Double(count),

@@ -136,6 +136,31 @@ def test_task_link_opens_the_task_in_a_fresh_browser(browser, base_url, curl):
         other_device.quit()
 
 
+def log_lines(driver) -> list[tuple[str, str]]:
+    """The task page's log as (level, text) pairs, read in one script call."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#task-log li')].map(li => [li.dataset.level, li.textContent]);")
+
+
+def test_task_log_streams_live_on_the_task_page(browser, base_url, curl, artifacts):
+    task_id = curl.start("run_tests", {"suite": "api", "tests": 100, "fail_every": 10, "test_ms": 60})
+    open_dashboard(browser, base_url, f"#/tasks/{task_id}")
+    # Lines arrive while the task still runs (100 tests x 60 ms), not only once it has ended.
+    wait(browser).until(lambda d: len(log_lines(d)) >= 2)
+    status = curl("GET", f"/api/tasks/{task_id}").json()["status"]
+    assert status == "working", f"the log should show lines while the task runs, it was {status}"
+    wait(browser, 20).until(lambda d: len(log_lines(d)) == 11)  # one "running" line and 10 failures
+    lines = log_lines(browser)
+    assert "running 100 tests of suite api" in lines[0][1]
+    assert [level for level, _ in lines[1:]] == ["warning"] * 10
+    assert "FAILED api::test_10" in lines[1][1]
+    # The page's lines are the server's: same count and order as GET /api/tasks/{id}/log.
+    served = curl("GET", f"/api/tasks/{task_id}/log?format=json").json()["lines"]
+    assert [line["text"] for line in served] == [text.split(" ", 2)[2] for _, text in lines]
+    browser.execute_script("document.getElementById('log-title').scrollIntoView()")
+    browser.save_screenshot(str(artifacts / "task-log.png"))
+
+
 def test_controls_are_labelled_buttons(browser, base_url, curl):
     task_id = curl.start("sleep", {"seconds": 0})
     for route in ("#/", "#/new/run_tests", f"#/tasks/{task_id}"):
