@@ -99,6 +99,15 @@ CASES: list[Case] = [
     Case("read-no-params", "resources/read", OMIT, INVALID_PARAMS),
     *[Case(f"prompt-name-{k}", "prompts/get", {"name": v}, INVALID_PARAMS) for k, v in WRONG_TYPES.items()],
     Case("prompt-unknown", "prompts/get", {"name": "no_such_prompt"}, INVALID_PARAMS),
+    # --- task-augmented calls with arguments that cannot run: refused before a task exists
+    Case("task-call-args-wrong-type", "tools/call",
+         {"name": "sleep", "arguments": {"seconds": "1"}, "task": {}}, INVALID_PARAMS),
+    Case("task-call-args-missing", "tools/call", {"name": "sleep", "arguments": {}, "task": {}}, INVALID_PARAMS),
+    # --- logging/setLevel
+    Case("set-level-no-params", "logging/setLevel", OMIT, INVALID_PARAMS),
+    Case("set-level-unknown", "logging/setLevel", {"level": "loud"}, INVALID_PARAMS),
+    Case("set-level-not-a-string", "logging/setLevel", {"level": 3}, INVALID_PARAMS),
+    Case("set-level-uppercase", "logging/setLevel", {"level": "INFO"}, INVALID_PARAMS),
     Case("prompt-arguments-string", "prompts/get", {"name": "research_brief", "arguments": "x"}, INVALID_PARAMS),
     Case("prompt-missing-required-argument", "prompts/get", {"name": "research_brief", "arguments": {}},
          INVALID_PARAMS),

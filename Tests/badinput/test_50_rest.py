@@ -73,6 +73,10 @@ CASES: list[Case] = [
     Case("result-wait-negative", "GET", f"/api/tasks/{UNKNOWN}/result?wait=-5s", 400),
     Case("events-last-event-id-garbage", "GET", "/api/events", 400, headers={"Last-Event-ID": "abc"}),
     Case("events-last-event-id-negative", "GET", "/api/events?lastEventId=-1", 400),
+    Case("log-format-unknown", "GET", f"/api/tasks/{UNKNOWN}/log?format=xml", 400),
+    Case("log-follow-last-event-id-garbage", "GET", f"/api/tasks/{UNKNOWN}/log?follow=1", 400,
+         headers={"Last-Event-ID": "line-3"}),
+    Case("log-follow-last-event-id-negative", "GET", f"/api/tasks/{UNKNOWN}/log?follow=1&lastEventId=-1", 400),
     # --- unknown and malformed task ids (404)
     Case("task-unknown", "GET", f"/api/tasks/{UNKNOWN}", 404),
     Case("task-percent-nul", "GET", "/api/tasks/%00", 404),
@@ -81,6 +85,9 @@ CASES: list[Case] = [
     Case("task-invalid-utf8-escape", "GET", "/api/tasks/%ff%fe%fd", 404),
     Case("result-unknown", "GET", f"/api/tasks/{UNKNOWN}/result", 404),
     Case("cancel-unknown", "POST", f"/api/tasks/{UNKNOWN}/cancel", 404),
+    Case("log-unknown", "GET", f"/api/tasks/{UNKNOWN}/log", 404),
+    Case("log-follow-unknown", "GET", f"/api/tasks/{UNKNOWN}/log?follow=1", 404),
+    Case("log-unknown-json", "GET", f"/api/tasks/{UNKNOWN}/log", 404, headers={"Accept": "application/json"}),
     Case("delete-unknown", "DELETE", f"/api/tasks/{UNKNOWN}", 404),
     # --- unknown routes and tools (404), wrong methods (405), task-mode conflicts (409)
     Case("route-unknown", "GET", "/api/nope", 404),
@@ -94,6 +101,7 @@ CASES: list[Case] = [
     Case("method-get-call", "GET", CALL, 405),
     Case("method-delete-events", "DELETE", "/api/events", 405),
     Case("method-post-task", "POST", f"/api/tasks/{UNKNOWN}", 405, b"{}"),
+    Case("method-post-log", "POST", f"/api/tasks/{UNKNOWN}/log", 405, b"{}"),
     Case("task-on-forbidden-tool", "POST", "/api/tools/sync_only/call?task=true", 409, b"{}"),
     Case("no-task-on-required-tool", "POST", "/api/tools/must_be_background/call", 409, b"{}"),
     # --- DNS rebinding applies to /api too (403)
