@@ -12,6 +12,8 @@
 // `ErrandBench stores [OPTIONS]` instead compares the stores side by side: memory, SQLite (NORMAL, FULL) and, with
 // --postgres URL, PostgreSQL with one and with two ClusterEngine nodes (options in StoreOptions.swift;
 // scripts/bench-stores.sh runs it against a throwaway PostgreSQL).
+//
+// `ErrandBench log [--lines N] [--store memory|sqlite]`: one task logging N lines while a REST follower reads them.
 import ErrandEngine
 import Glibc
 
@@ -78,6 +80,16 @@ func verdict(_ met: Bool) -> String { met ? "met" : "NOT MET" }
 func progress(_ text: String) {
     var line = Array("ErrandBench: \(text)\n".utf8)
     _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+if CommandLine.arguments.dropFirst().first == "log" {
+    do {
+        try await LogBenchmark.main(CommandLine.arguments.dropFirst(2))
+        exit(0)
+    } catch {
+        progress("\(error)")
+        exit(1)
+    }
 }
 
 if CommandLine.arguments.dropFirst().first == "stores" {

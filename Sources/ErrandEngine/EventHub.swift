@@ -32,6 +32,8 @@ public final class EventHub: Sendable {
         var ring: [StoredEvent] = []
         /// Where the next event goes once `ring` is full.
         var ringStart = 0
+        /// The sequence number of the newest event that left the window (0: none has).
+        var evictedThrough: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -48,7 +50,10 @@ public final class EventHub: Sendable {
     @discardableResult
     public func publish(_ change: TaskEvent.Change, task: TaskRecord) -> TaskEvent {
         let task = task.withoutLogLines
-        let window = replayWindow
+        // Log lines are not kept for replay: a chatty task would push every status change out of the window, and
+        // a task's log has a replay of its own (GET /api/tasks/{id}/log resumes by line number).
+        let window: Int
+        if case .log = change { window = 0 } else { window = replayWindow }
         let encoded = window > 0 ? TaskRecordCodec.encode(task) : []
         let (event, audience) = state.withLock { state in
             state.lastSequence += 1
@@ -58,6 +63,7 @@ public final class EventHub: Sendable {
                 if state.ring.count < window {
                     state.ring.append(stored)
                 } else {
+                    state.evictedThrough = state.ring[state.ringStart].sequence
                     state.ring[state.ringStart] = stored
                     state.ringStart = (state.ringStart + 1) % window
                 }
@@ -87,21 +93,20 @@ public final class EventHub: Sendable {
             let id = state.nextSubscriberID
             state.subscribers.insert(.init(id: id, audience: audience, handler: handler))
             guard let after else { return (nil, id) }
-            return (Self.events(after: after, in: state), id)
+            return (Self.events(after: after, in: state, window: replayWindow), id)
         }
         return (stored.map { $0.map(\.event) }, EventSubscription(hub: self, id: id))
     }
 
-    private static func events(after: UInt64, in state: State) -> [StoredEvent]? {
+    private static func events(after: UInt64, in state: State, window: Int) -> [StoredEvent]? {
         if after > state.lastSequence { return nil }
         if after == state.lastSequence { return [] }
-        let oldest = state.lastSequence - UInt64(state.ring.count) + 1
-        guard after + 1 >= oldest else { return nil }
-        let skip = Int(after + 1 - oldest)
+        // Every kept event newer than `evictedThrough` is still in the ring (log events are never kept).
+        guard window > 0, after >= state.evictedThrough else { return nil }
         var result: [StoredEvent] = []
-        result.reserveCapacity(state.ring.count - skip)
-        for offset in skip..<state.ring.count {
-            result.append(state.ring[(state.ringStart + offset) % state.ring.count])
+        for offset in 0..<state.ring.count {
+            let event = state.ring[(state.ringStart + offset) % state.ring.count]
+            if event.sequence > after { result.append(event) }
         }
         return result
     }

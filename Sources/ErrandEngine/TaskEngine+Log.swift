@@ -9,7 +9,10 @@ extension TaskEngine {
             mutate(id) { entry -> (TaskLogLine, TaskRecord)? in
                 guard entry.runningSerial == serial, !entry.record.status.isTerminal else { return nil }
                 let line = entry.record.log.append(text, level: level, at: now, limits: limits)
-                return (line, entry.record)
+                // A snapshot without the lines, so the next append does not copy them (events carry none anyway).
+                var snapshot = entry.record
+                snapshot.log = entry.record.log.withoutLines
+                return (line, snapshot)
             } ?? nil
         guard let (line, record) = appended else { return }
         events.publish(.log([line]), task: record)
@@ -31,7 +34,7 @@ extension TaskRecord {
     public var withoutLogLines: TaskRecord {
         guard !log.lines.isEmpty else { return self }
         var copy = self
-        copy.log = TaskLog(lines: [], lastSequence: log.lastSequence)
+        copy.log = log.withoutLines
         return copy
     }
 }

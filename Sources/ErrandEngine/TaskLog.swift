@@ -52,26 +52,33 @@ public struct TaskLog: Sendable, Hashable {
         public static let `default` = Limits()
     }
 
-    /// The kept lines, oldest first.
-    public private(set) var lines: [TaskLogLine]
+    /// Every line appended and not yet compacted away; the kept ones start at `head`.
+    private var storage: [TaskLogLine]
+    private var head = 0
     /// Lines ever appended (the sequence number of the newest line).
     public private(set) var lastSequence: UInt64
+    /// UTF-8 bytes of the kept lines' text.
     private var bytes: Int
 
     public init(lines: [TaskLogLine] = [], lastSequence: UInt64? = nil) {
-        self.lines = lines
+        self.storage = lines
         self.lastSequence = lastSequence ?? lines.last?.sequence ?? 0
         self.bytes = lines.reduce(0) { $0 + $1.text.utf8.count }
     }
 
     public static let empty = TaskLog()
 
+    /// The kept lines, oldest first.
+    public var lines: ArraySlice<TaskLogLine> { storage[head...] }
+
     public var isEmpty: Bool { lastSequence == 0 }
 
     /// Lines dropped from the front to stay within the limits.
-    public var droppedLines: UInt64 { lastSequence - UInt64(lines.count) }
+    public var droppedLines: UInt64 { lastSequence - UInt64(storage.count - head) }
 
     /// Appends one line (cut to `limits.maxLineBytes`), dropping the oldest lines beyond the limits.
+    ///
+    /// Amortized O(1): dropped lines are compacted away in batches, never one memmove per line.
     /// - Returns: the line as stored.
     @discardableResult
     public mutating func append(
@@ -80,22 +87,37 @@ public struct TaskLog: Sendable, Hashable {
         lastSequence += 1
         let line = TaskLogLine(
             sequence: lastSequence, at: at, level: level, text: Self.cut(text, to: limits.maxLineBytes))
-        lines.append(line)
+        storage.append(line)
         bytes += line.text.utf8.count
-        var drop = 0
-        while lines.count - drop > 1, lines.count - drop > limits.maxLines || bytes > limits.maxBytes {
-            bytes -= lines[drop].text.utf8.count
-            drop += 1
+        while storage.count - head > 1, storage.count - head > limits.maxLines || bytes > limits.maxBytes {
+            bytes -= storage[head].text.utf8.count
+            head += 1
         }
-        if drop > 0 { lines.removeFirst(drop) }
+        if head > 64, head * 2 > storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
         return line
     }
 
     /// The kept lines after `sequence` (all kept lines for 0).
     public func lines(after sequence: UInt64) -> ArraySlice<TaskLogLine> {
-        guard let first = lines.first, sequence >= first.sequence else { return lines[...] }
-        let skip = Int(min(UInt64(lines.count), sequence - first.sequence + 1))
-        return lines[skip...]
+        let kept = lines
+        guard let first = kept.first, sequence >= first.sequence else { return kept }
+        let skip = Int(min(UInt64(kept.count), sequence - first.sequence + 1))
+        return kept.dropFirst(skip)
+    }
+
+    /// The same log without its lines (the line count stays): what events carry.
+    public var withoutLines: TaskLog { TaskLog(lines: [], lastSequence: lastSequence) }
+
+    public static func == (lhs: TaskLog, rhs: TaskLog) -> Bool {
+        lhs.lastSequence == rhs.lastSequence && lhs.lines.elementsEqual(rhs.lines)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(lastSequence)
+        for line in lines { hasher.combine(line) }
     }
 
     /// `text` cut at a character boundary to at most `limit` UTF-8 bytes, marked with "…" when cut.

@@ -60,9 +60,55 @@ import Testing
         var record = TaskRecordCodecTests.rich
         record.log.append("a", level: .info, at: 1)
         let hub = EventHub(replayWindow: 4)
-        let event = hub.publish(.log(record.log.lines), task: record)
+        let event = hub.publish(.log(Array(record.log.lines)), task: record)
         #expect(event.task.log.lines.isEmpty)
         #expect(event.task.log.lastSequence == 1)
-        #expect(event.change == .log(record.log.lines))
+        #expect(event.change == .log(Array(record.log.lines)))
+    }
+}
+
+@Suite struct TaskLogReplayTests {
+    /// A chatty task must not push status changes out of the replay window: log events are not kept for replay.
+    @Test func logEventsAreNotReplayedAndDoNotEvictOthers() throws {
+        let hub = EventHub(replayWindow: 3)
+        var record = TaskRecordCodecTests.rich
+        hub.publish(.status, task: record)
+        for n in 1...50 {
+            let line = record.log.append("line \(n)", level: .info, at: 1)
+            hub.publish(.log([line]), task: record)
+        }
+        hub.publish(.progress, task: record)
+        let (replay, subscription) = hub.subscribe(after: 0) { _ in }
+        subscription.cancel()
+        #expect(try #require(replay).map(\.change) == [.status, .progress])
+        // Resuming between two log events misses nothing replayable.
+        let (fromMiddle, other) = hub.subscribe(after: 20) { _ in }
+        other.cancel()
+        #expect(try #require(fromMiddle).map(\.change) == [.progress])
+    }
+
+    @Test func aResumePointOlderThanTheWindowStillResets() {
+        let hub = EventHub(replayWindow: 2)
+        let record = TaskRecordCodecTests.rich
+        for _ in 1...5 { hub.publish(.status, task: record) }
+        let (replay, subscription) = hub.subscribe(after: 2) { _ in }
+        subscription.cancel()
+        #expect(replay == nil)
+        let (kept, other) = hub.subscribe(after: 3) { _ in }
+        other.cancel()
+        #expect(kept?.map(\.sequence) == [4, 5])
+    }
+
+    @Test func theLogCompactsWithoutChangingWhatItHolds() {
+        var log = TaskLog()
+        var reference: [String] = []
+        let limits = TaskLog.Limits(maxLines: 100, maxBytes: 1 << 20)
+        for n in 1...10_000 {
+            log.append("\(n)", level: .debug, at: 0, limits: limits)
+            reference.append("\(n)")
+            if reference.count > 100 { reference.removeFirst() }
+            if n % 997 == 0 { #expect(log.lines.map(\.text) == reference) }
+        }
+        #expect(log == TaskLog(lines: Array(log.lines), lastSequence: 10_000))
     }
 }

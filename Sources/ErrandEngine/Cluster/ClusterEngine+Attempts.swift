@@ -127,8 +127,10 @@ extension ClusterEngine {
     /// most ``TaskEngineConfiguration/logStoreDelay`` later (other nodes publish it once they read it).
     func appendLog(_ id: TaskID, serial: UInt64, level: TaskLogLevel, text: String) {
         guard var record = attempt(id, serial: serial, in: .running)?.record else { return }
+        attempts[id]?.record.log = TaskLog()  // the attempt's copy goes, so the append below copies nothing
         let line = record.log.append(text, level: level, at: clock.nowMs(), limits: configuration.engine.logLimits)
         attempts[id]?.record = record
+        record.log = record.log.withoutLines
         publish(.log([line]), record)
         if attempts[id]?.logUnstored == false {
             attempts[id]?.logUnstored = true
