@@ -68,18 +68,22 @@ extension ClusterEngine {
     /// published again. `.deleted` carries the last state this node remembers of the task; a
     /// task this node never saw (or forgot) is deleted without an event.
     private func publishRemote(_ id: TaskID, _ change: ClusterChange, now record: TaskRecord?) async {
-        // Lines another node logged and stored since this node last saw the task come first (a log follower ends
-        // at the terminal status); the remembered state then counts them, so a log-only write publishes nothing else.
-        let logged = remembered[id]?.log.lastSequence ?? 0
-        if let record, change != .deleted, record.log.lastSequence > logged {
-            let lines = Array(record.log.lines(after: logged))
-            if !lines.isEmpty { events.publish(.log(lines), task: record) }
-            if var last = remembered[id] {
-                last.log = TaskLog(lines: [], lastSequence: record.log.lastSequence)
-                remembered.note(last)
-            }
-        }
+        if let record, change != .deleted { publishNewLogLines(id, record) }
         await publishRemoteChange(id, change, now: record?.withoutLogLines)
+    }
+
+    /// Publishes the lines of `record`'s log that this node has not published yet — before any status change of
+    /// the same read, since a log follower ends at the terminal status — and counts them in the remembered
+    /// state, so that a write that only stored lines publishes nothing else.
+    private func publishNewLogLines(_ id: TaskID, _ record: TaskRecord) {
+        let logged = remembered[id]?.log.lastSequence ?? 0
+        guard record.log.lastSequence > logged else { return }
+        let lines = Array(record.log.lines(after: logged))
+        if !lines.isEmpty { events.publish(.log(lines), task: record) }
+        if var last = remembered[id] {
+            last.log = record.log.withoutLines
+            remembered.note(last)
+        }
     }
 
     private func publishRemoteChange(_ id: TaskID, _ change: ClusterChange, now record: TaskRecord?) async {
@@ -132,7 +136,9 @@ extension ClusterEngine {
         }
         for id in ids {
             if let record = records[id] {
-                if record != remembered[id] { publish(.status, record) }
+                publishNewLogLines(id, record)
+                let changed = record.withoutLogLines
+                if changed != remembered[id] { publish(.status, changed) }
             } else if let gone = remembered[id] {
                 publish(.deleted, gone)
             } else {
