@@ -33,6 +33,7 @@ const segment = encodeURIComponent;
 export const api = {
   tools: async () => (await request('GET', '/api/tools')).data.tools,
   tasks: async (limit = 500) => (await request('GET', `/api/tasks?limit=${limit}`)).data.tasks,
+  children: async (id) => (await request('GET', `/api/tasks?parent=${segment(id)}&limit=1000`)).data.tasks,
   task: async (id) => (await request('GET', `/api/tasks/${segment(id)}`)).data,
   result: async (id) => (await request('GET', `/api/tasks/${segment(id)}/result`)),
   cancel: async (id) => (await request('POST', `/api/tasks/${segment(id)}/cancel`)).data,

@@ -80,6 +80,8 @@ public final class MemoryTaskStore: TaskStore {
                         owner: header.owner, status: header.status, target: header.target,
                         createdAt: header.createdAt)
                 else { continue }
+                // The parent is in the body: decode only when a list asks for one parent's tasks.
+                if let parent = query.parent, TaskRecordCodec.decode(trusted: entry.bytes).parent != parent { continue }
                 found.append(entry.bytes)
             }
             return found

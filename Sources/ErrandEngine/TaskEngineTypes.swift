@@ -170,6 +170,8 @@ public struct TaskListQuery: Sendable, Hashable {
     public var cursor: String?
     /// Page size; clamped to 1...1000. Default 100.
     public var limit: Int
+    /// Only the tasks this task started, if set.
+    public var parent: TaskID?
     public init(
         scope: TaskListScope, statuses: Set<TaskStatus>? = nil, target: String? = nil, createdAfter: Int64? = nil,
         createdBefore: Int64? = nil, cursor: String? = nil, limit: Int = 100

@@ -41,7 +41,7 @@ extension TaskListQuery {
         if case .session(let name) = scope { session = name }
         let query = TaskStoreQuery(
             requester: requester, session: session, statuses: statuses, target: target, createdAfter: createdAfter,
-            createdBefore: createdBefore, after: after, limit: pageSize + 1)
+            createdBefore: createdBefore, after: after, limit: pageSize + 1, parent: parent)
         return (query, pageSize)
     }
 }

@@ -70,11 +70,15 @@ public struct TaskStoreQuery: Sendable, Hashable {
     public var after: TaskListPosition?
     /// Most tasks to return; at least 1.
     public var limit: Int
+    /// Only tasks started by this task (``TaskRecord/parent``), if set.
+    public var parent: TaskID?
 
     public init(
         requester: TaskOwner, session: String? = nil, statuses: Set<TaskStatus>? = nil, target: String? = nil,
-        createdAfter: Int64? = nil, createdBefore: Int64? = nil, after: TaskListPosition? = nil, limit: Int
+        createdAfter: Int64? = nil, createdBefore: Int64? = nil, after: TaskListPosition? = nil, limit: Int,
+        parent: TaskID? = nil
     ) {
+        self.parent = parent
         self.requester = requester
         self.session = session
         self.statuses = statuses
@@ -87,10 +91,11 @@ public struct TaskStoreQuery: Sendable, Hashable {
 
     /// Whether `task` meets every condition except the position and the limit.
     public func matches(_ task: TaskRecord) -> Bool {
-        matches(owner: task.owner, status: task.status, target: task.target, createdAt: task.createdAt)
+        if let parent, task.parent != parent { return false }
+        return matches(owner: task.owner, status: task.status, target: task.target, createdAt: task.createdAt)
     }
 
-    /// Whether a task with these fields meets every condition except the position and the limit.
+    /// Whether a task with these fields meets every condition except the position, the limit and `parent`.
     public func matches(owner: TaskOwner, status: TaskStatus, target taskTarget: String, createdAt: Int64) -> Bool {
         if let session, owner.session != session { return false }
         if let statuses, !statuses.contains(status) { return false }

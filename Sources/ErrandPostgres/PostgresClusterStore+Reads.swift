@@ -30,6 +30,7 @@ extension PostgresClusterStore {
         if let session = query.session { conditions.append("session = \(bind(session))") }
         if let statuses = query.statuses { conditions.append("status = ANY(\(bind(statuses.map(\.rawValue))))") }
         if let target = query.target { conditions.append("target = \(bind(target))") }
+        if let parent = query.parent { conditions.append("parent = \(bind(parent.rawValue))") }
         if let after = query.createdAfter { conditions.append("created_at >= \(bind(after))") }
         if let before = query.createdBefore { conditions.append("created_at < \(bind(before))") }
         if let position = query.after {

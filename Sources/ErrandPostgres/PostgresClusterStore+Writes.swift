@@ -12,10 +12,11 @@ extension PostgresClusterStore {
             """
             WITH inserted AS (
                 INSERT INTO errand_tasks (id, status, owner_key, principal, team, session, target, created_at,
-                    expires_at, priority, attempt, run_after, record)
+                    expires_at, priority, attempt, run_after, record, parent)
                 VALUES (\(task.id.rawValue), \(task.status.rawValue), \(task.owner.quotaKey), \(task.owner.principal),
                     \(task.owner.team), \(task.owner.session), \(task.target), \(task.createdAt), \(task.expiresAt),
-                    \(Int64(task.priority)), \(Int64(task.attempt)), 0, \(TaskColumns.body(task)))
+                    \(Int64(task.priority)), \(Int64(task.attempt)), 0, \(TaskColumns.body(task)),
+                    \(task.parent?.rawValue))
                 ON CONFLICT (id) DO NOTHING RETURNING id)
             SELECT pg_notify(\(channel), \(wake)), pg_notify(\(channel), \(created)) FROM inserted
             """)

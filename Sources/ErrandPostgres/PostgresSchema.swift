@@ -75,6 +75,16 @@ enum PostgresSchema {
         Migration(
             version: 2, name: "claims in one statement: started_at",
             statements: ["ALTER TABLE errand_tasks ADD COLUMN started_at bigint"]),
+        // The task whose attempt started this one, for listing a task's children (it is in the body too).
+        Migration(
+            version: 3, name: "child tasks: parent",
+            statements: [
+                "ALTER TABLE errand_tasks ADD COLUMN parent text",
+                """
+                CREATE INDEX errand_tasks_parent ON errand_tasks (parent, created_at DESC, id DESC)
+                    WHERE parent IS NOT NULL
+                """,
+            ]),
     ]
 
     /// The highest schema version this build knows.

@@ -158,17 +158,18 @@ final class GroupCommitWriter: Sendable {
     }
 
     private static let insertSQL = """
-        INSERT INTO task (\(TaskRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+        INSERT INTO task (\(TaskRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
         """
 
     private static let updateChangingSQL = """
         UPDATE task SET status = ?3, expires_at = ?8, record = ?9
         WHERE id = ?1 AND created_at = ?2 AND principal IS ?4 AND team IS ?5 AND session IS ?6 AND target = ?7
+            AND parent IS ?10
         """
 
     private static let updateSQL = """
         UPDATE task SET created_at = ?2, status = ?3, principal = ?4, team = ?5, session = ?6, target = ?7,
-            expires_at = ?8, record = ?9
+            expires_at = ?8, record = ?9, parent = ?10
         WHERE id = ?1
         """
 }

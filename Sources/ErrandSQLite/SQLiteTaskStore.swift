@@ -171,6 +171,10 @@ public final class SQLiteTaskStore: TaskStore {
             conditions.append("target = ?")
             arguments += [target]
         }
+        if let parent = query.parent {
+            conditions.append("parent = ?")
+            arguments += [parent.rawValue]
+        }
         if let createdAfter = query.createdAfter {
             conditions.append("created_at >= ?")
             arguments += [createdAfter]

@@ -16,15 +16,17 @@ struct TaskRow: Sendable {
     init(_ task: TaskRecord) {
         id = task.id.rawValue
         // `DatabaseValue`s, not the Swift values: converting them is work the writer would otherwise do.
-        arguments = StatementArguments([
+        let parent: DatabaseValue = task.parent?.rawValue.databaseValue ?? .null
+        let values: [DatabaseValue] = [
             id.databaseValue, task.createdAt.databaseValue, task.status.rawValue.databaseValue,
             task.owner.principal.databaseValue, task.owner.team.databaseValue, task.owner.session.databaseValue,
-            task.target.databaseValue, task.expiresAt.databaseValue, Data(Self.encodeBody(task)).databaseValue,
-        ])
+            task.target.databaseValue, task.expiresAt.databaseValue, Data(Self.encodeBody(task)).databaseValue, parent,
+        ]
+        arguments = StatementArguments(values)
     }
 
     /// Column names in the order of ``arguments`` and of every `SELECT` this store runs.
-    static let columns = "id, created_at, status, principal, team, session, target, expires_at, record"
+    static let columns = "id, created_at, status, principal, team, session, target, expires_at, record, parent"
 
     /// Version of the BLOB layout, its first byte. A reader refuses versions it does not know.
     static let bodyFormat: UInt8 = 1

@@ -42,6 +42,14 @@ enum TaskStoreSchema {
                         WHERE status IN \(terminalStatuses) AND expires_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2 add the parent column") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE task ADD COLUMN parent TEXT;
+                    -- The tasks a task started (GET /api/tasks?parent=ID).
+                    CREATE INDEX task_by_parent ON task (parent, created_at, id) WHERE parent IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 

@@ -26,6 +26,26 @@
             }
         }
 
+        @Test func listByParentFindsOnlyThatTasksChildren() async throws {
+            try await withStore { store, _ in
+                let parent = makeTask()
+                try await store.insert(parent, origin: "n")
+                var children: [TaskRecord] = []
+                for index in 0..<3 {
+                    var child = makeTask(createdAt: 2_000 + Int64(index))
+                    child.parent = parent.id
+                    children.append(child)
+                    try await store.insert(child, origin: "n")
+                }
+                var stranger = makeTask(createdAt: 3_000)
+                stranger.parent = TaskID.random()
+                try await store.insert(stranger, origin: "n")
+                let found = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 10, parent: parent.id))
+                #expect(found == children.reversed())
+                #expect(try await store.task(children[0].id)?.parent == parent.id)
+            }
+        }
+
         @Test func listIsNewestFirstPagedAndScopedToTheRequester() async throws {
             try await withStore { store, _ in
                 let ann = TaskOwner(principal: "ann", team: "red", session: "s1")

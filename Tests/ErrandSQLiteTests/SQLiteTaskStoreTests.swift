@@ -42,11 +42,15 @@ import Testing
         try await queue.read { db in
             #expect(try Int32.fetchOne(db, sql: "PRAGMA application_id") == TaskStoreSchema.applicationID)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try TaskStoreSchema.migrator.appliedIdentifiers(db) == ["1 create task table"])
+            #expect(
+                try TaskStoreSchema.migrator.appliedIdentifiers(db) == [
+                    "1 create task table", "2 add the parent column",
+                ])
             let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
             #expect(
                 indexes.isSuperset(of: [
                     "task_by_position", "task_by_status", "task_by_session", "task_by_principal", "task_by_expiry",
+                    "task_by_parent",
                 ]))
         }
         try queue.close()
@@ -89,10 +93,38 @@ import Testing
         #expect(
             error
                 == .newerSchema(
-                    path: path, fileVersion: 3, supportedVersion: 1,
+                    path: path, fileVersion: 3, supportedVersion: 2,
                     unknownMigrations: ["2 add workers", "3 add leases"]))
         let message = error?.description ?? ""
-        #expect(message.contains(path) && message.contains("version 3") && message.contains("version 1"))
+        #expect(message.contains(path) && message.contains("version 3") && message.contains("version 2"))
+    }
+
+    /// A file written before child tasks existed (schema 1) opens, gains the parent column, and keeps its tasks.
+    @Test func aSchemaOneFileIsMigratedAndKeepsItsTasks() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("errand.sqlite")
+        let old = record(status: .completed)
+        let queue = try DatabaseQueue(path: path)
+        try TaskStoreSchema.migrator.migrate(queue, upTo: "1 create task table")
+        try await queue.write { db in
+            // A schema-1 row: no parent column.
+            try db.execute(
+                sql: "INSERT INTO task (id, created_at, status, principal, team, session, target, expires_at, record) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    old.id.rawValue, old.createdAt, old.status.rawValue, old.owner.principal, old.owner.team,
+                    old.owner.session, old.target, old.expiresAt, Data(TaskRow.encodeBody(old)),
+                ])
+        }
+        try queue.close()
+        let store = try SQLiteTaskStore(path: path)
+        #expect(try await store.task(old.id) == old)
+        var child = record(status: .queued)
+        child.parent = old.id
+        try await store.insert(child)
+        let children = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 10, parent: old.id))
+        #expect(children.map(\.id) == [child.id])
+        try await store.close()
     }
 
     @Test func aFileThatIsNotSQLiteIsRefusedClearly() throws {

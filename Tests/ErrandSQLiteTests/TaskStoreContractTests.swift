@@ -19,6 +19,33 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func listingByParentFindsOnlyThatTasksChildren(kind: StoreKind) async throws {
+        let directory = TemporaryDirectory()
+        let store = try kind.make(in: directory)
+        let parent = record(status: .working)
+        var children: [TaskRecord] = []
+        for n in 0..<3 {
+            var child = record(status: .queued)
+            child.createdAt = parent.createdAt + Int64(n) + 1
+            child.parent = parent.id
+            children.append(child)
+        }
+        var stranger = record(status: .queued)
+        stranger.parent = TaskID("someone-else")
+        for task in [parent, stranger] + children { try await store.insert(task) }
+        let found = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 10, parent: parent.id))
+        #expect(found.map(\.id) == children.reversed().map(\.id))  // newest first
+        #expect(found.allSatisfy { $0.parent == parent.id })
+        let page = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 2, parent: parent.id))
+        #expect(page.count == 2)
+        var updated = children[0]
+        updated.status = .completed
+        try await store.update(updated)
+        let after = try await store.list(TaskStoreQuery(requester: .anonymous, limit: 10, parent: parent.id))
+        #expect(after.contains(updated))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func insertingAnIdTwiceThrowsAndKeepsTheFirst(kind: StoreKind) async throws {
         let directory = TemporaryDirectory()
         let store = try kind.make(in: directory)

@@ -61,6 +61,11 @@ import Testing
         let listed = await app.send("GET", "/api/tasks?tool=scale").json["tasks"]?.arrayValue ?? []
         #expect(listed.count == 2)
         #expect(listed.allSatisfy { $0["parentTaskId"]?.stringValue == id && $0["status"] == "completed" })
+        let children = await app.send("GET", "/api/tasks?parent=\(id)").json["tasks"]?.arrayValue ?? []
+        #expect(Set(children.compactMap { $0["id"]?.stringValue }) == Set(listed.compactMap { $0["id"]?.stringValue }))
+        #expect(
+            await app.send("GET", "/api/tasks?parent=\(children.first?["id"]?.stringValue ?? "")").json["tasks"] == [])
+        #expect(await app.send("GET", "/api/tasks?parent=").status == 400)
         await app.application.shutdown()
     }
 

@@ -1,7 +1,7 @@
 // One task: status, progress, arguments, timeline, result, cancel, and a link for other devices.
 import { h, badge, progressBar, formatTime, taskDuration, pretty, statusLabel, TERMINAL, announce } from '../dom.js';
 import { api, ApiError } from '../api.js';
-import { getTask, remember, allTasks } from '../store.js';
+import { getTask, remember } from '../store.js';
 import { taskLog } from './log.js';
 
 export function renderTask(main, id) {
@@ -20,6 +20,7 @@ export function renderTask(main, id) {
   const actionStatus = h('span', { id: 'action-status', role: 'status', class: 'muted' });
   const log = taskLog(id);
   const family = h('p', { id: 'task-family', class: 'muted' });
+  const children = new Map(); // the tasks this one started: GET /api/tasks?parent=, then kept live by events
 
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← All tasks')),
@@ -42,14 +43,14 @@ export function renderTask(main, id) {
     document.title = `${task.tool} (${statusLabel(task.status)}) — Errand`;
     head.replaceChildren(h('h1', { tabindex: '-1', id: 'task-title' }, task.tool), badge(task.status),
       h('code', { class: 'muted' }, task.id));
-    const children = allTasks().filter((other) => other.parentTaskId === id);
+    const started = [...children.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
     const taskLink = (other, attributes = {}) =>
       h('a', { href: `#/tasks/${encodeURIComponent(other)}`, ...attributes }, other);
     family.replaceChildren(
       ...(task.parentTaskId ? ['Started by task ', taskLink(task.parentTaskId, { id: 'parent-link' }), '. '] : []),
-      ...(children.length
-        ? [`Started ${children.length} task${children.length === 1 ? '' : 's'}: `,
-          h('span', { id: 'child-links' }, ...children.flatMap((child, index) =>
+      ...(started.length
+        ? [`Started ${started.length} task${started.length === 1 ? '' : 's'}: `,
+          h('span', { id: 'child-links' }, ...started.flatMap((child, index) =>
             [index ? ', ' : '', taskLink(child.id), ` (${child.tool}, ${statusLabel(child.status)})`]))]
         : []));
     summary.replaceChildren(h('dl', { class: 'facts' },
@@ -115,6 +116,7 @@ export function renderTask(main, id) {
     try {
       task = await api.task(id);
       remember(task);
+      for (const child of await api.children(id)) children.set(child.id, child);
       render();
     } catch (error) {
       const text = error instanceof ApiError && error.status === 404
@@ -136,7 +138,10 @@ export function renderTask(main, id) {
         cancelButton.disabled = true;
         return;
       }
-      if (change.type === 'task' && change.task.parentTaskId === id) return render(); // a child changed
+      if (change.type === 'task' && change.task.parentTaskId === id) { // a child started or changed
+        children.set(change.task.id, change.task);
+        return render();
+      }
       if (change.type !== 'task' || change.task.id !== id) return;
       const before = task?.status;
       task = change.task;

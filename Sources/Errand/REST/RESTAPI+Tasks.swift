@@ -38,6 +38,10 @@ extension RESTAPI {
             listQuery.statuses = statuses
         }
         if let tool = query["tool"], !tool.isEmpty { listQuery.target = tool }
+        if let parent = query["parent"] {
+            guard !parent.isEmpty else { throw .badRequest("'parent' must be a task id.") }
+            listQuery.parent = TaskID(parent)
+        }
         for (name, keyPath) in [("created_after", \TaskListQuery.createdAfter), ("created_before", \.createdBefore)] {
             guard let text = query[name] else { continue }
             guard let ms = RESTValues.epochMilliseconds(text) else {
