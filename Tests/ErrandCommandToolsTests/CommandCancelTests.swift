@@ -9,25 +9,14 @@ import Testing
 
 /// Nothing a command starts outlives its call: cancel, timeout, or a normal end.
 @Suite struct CommandCancelTests {
-    /// Reads a pid a test program wrote, waiting until the file holds one.
-    func pid(in path: String) async throws -> pid_t {
-        var value: pid_t?
-        let appeared = await eventually {
-            value = (try? String(contentsOfFile: path)).flatMap { pid_t($0.trimmingSuffix(while: \.isNewline)) }
-            return value != nil
-        }
-        try #require(appeared, "no pid in \(path)")
-        return value!
-    }
-
     @Test func cancelKillsTheWholeGroupIncludingAGrandchildThatIgnoresSIGTERM() async throws {
         let directory = try temporaryDirectory()
         let script =
             "sh -c 'trap \\\"\\\" TERM; echo $$ > \(directory)/grandchild; exec sleep 300' & echo $$ > \(directory)/leader; wait"
         let tool = try commandTool("[sh, -c, \"\(script)\"]", "grace: 300ms")
         let call = Task { await ErrandCommandToolsTests.call(tool) }
-        let leader = try await pid(in: directory + "/leader")
-        let grandchild = try await pid(in: directory + "/grandchild")
+        let leader = try await waitForPid(in: directory + "/leader")
+        let grandchild = try await waitForPid(in: directory + "/grandchild")
         #expect(!processIsGone(grandchild))
         let started = ContinuousClock.now
         call.cancel()
@@ -46,7 +35,7 @@ import Testing
             "trap 'echo bye; echo bye >&2; echo cleaned > \(directory)/cleaned; exit 0' TERM; echo $$ > \(directory)/leader; while true; do sleep 0.05; done"
         let tool = try commandTool("[sh, -c, \"\(script)\"]", "grace: 5s")
         let call = Task { await ErrandCommandToolsTests.call(tool) }
-        let leader = try await pid(in: directory + "/leader")
+        let leader = try await waitForPid(in: directory + "/leader")
         call.cancel()
         let output = await call.value
         #expect(output.text == "The call was cancelled")
@@ -63,7 +52,7 @@ import Testing
         let output = await call(tool)
         #expect(output.isError)
         #expect(output.text == "'sh' timed out after 1500ms and was killed")
-        let child = try await pid(in: directory + "/child")
+        let child = try await waitForPid(in: directory + "/child")
         #expect(processIsGone(child))
     }
 
@@ -75,7 +64,7 @@ import Testing
         let tool = try commandTool("[sh, -c, \"\(script)\"]")
         let output = await call(tool)
         #expect(output.text == "done\n")
-        #expect(processIsGone(try await pid(in: directory + "/quiet")))
-        #expect(processIsGone(try await pid(in: directory + "/holder")))
+        #expect(processIsGone(try await waitForPid(in: directory + "/quiet")))
+        #expect(processIsGone(try await waitForPid(in: directory + "/holder")))
     }
 }

@@ -72,6 +72,27 @@ func processIsGone(_ pid: pid_t) -> Bool {
     return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
 }
 
+/// Reads a pid a test program wrote to `path`, waiting until the file holds one.
+func waitForPid(in path: String) async throws -> pid_t {
+    var value: pid_t?
+    let appeared = await eventually {
+        value = (try? String(contentsOfFile: path)).flatMap { pid_t($0.trimmingSuffix(while: \.isNewline)) }
+        return value != nil
+    }
+    try #require(appeared, "no pid in \(path)")
+    return value!
+}
+
+/// Polls the async `condition` until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}
+
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
