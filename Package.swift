@@ -139,6 +139,15 @@ let package = Package(
             path: "Benchmarks/ErrandBench",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "CommandToolsBench",
+            dependencies: [
+                "Errand", "ErrandCommandTools", "ErrandEngine", "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CommandToolsBench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],
