@@ -72,6 +72,7 @@ enum CommandProcess {
             Dictionary(uniqueKeysWithValues: invocation.environment.map { (Environment.Key(stringLiteral: $0), $1) }))
         let workingDirectory = invocation.workingDirectory.map { FilePath($0) }
         if invocation.interactive {
+            BrokenPipe.ignore()
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(invocation.arguments), environment: environment,
                 workingDirectory: workingDirectory, platformOptions: options, input: .inputWriter,
@@ -152,4 +153,12 @@ final class RunWatch: Sendable {
 
     var group: ProcessGroup? { state.withLock { $0.leader.map(ProcessGroup.init(id:)) } }
     var cancelledAt: ContinuousClock.Instant? { state.withLock { $0.cancelledAt } }
+}
+
+/// Writing to the stdin of a command that has exited must fail with EPIPE, not kill the server with SIGPIPE.
+enum BrokenPipe {
+    private static let ignored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// Ignores SIGPIPE in this process (once; servers do anyway). Only interactive command tools need it.
+    static func ignore() { ignored }
 }

@@ -52,7 +52,8 @@ struct CommandStreams {
             await context.progress(progress.current, total: progress.total, message: progress.message)
         } else if !line.truncated, let answer, let request = InputLine(line.text) {
             let reply = try await watch.requestInput(request.json, context: context)
-            try await answer(JSONWriter.string(reply, options: .sortedKeys) + "\n")
+            // A command that stopped reading (or exited) does not want the answer; its exit status tells the rest.
+            try? await answer(JSONWriter.string(reply, options: .sortedKeys) + "\n")
         } else {
             output.append(line)
         }

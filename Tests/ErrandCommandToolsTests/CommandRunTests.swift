@@ -2,6 +2,7 @@ import Errand
 import ErrandCommandTools
 import ErrandEngine
 import ErrandProtocol
+import Logging
 import Testing
 
 /// Real processes: results, progress, logs, exit codes, limits, the environment.
@@ -94,6 +95,23 @@ import Testing
         let output = await call(tool, context: recorder.context)
         #expect(recorder.requests == [["message": "Name?"]])
         #expect(output.text == #"got {"action":"accept","content":{"name":"Ada"}}"# + "\n")
+    }
+
+    @Test func anAnswerToACommandThatAlreadyExitedIsDropped() async throws {
+        let tool = try commandTool(
+            #"[sh, -c, "exec 0<&-; echo '@input {{\"message\": \"Name?\"}}'; echo bye"]"#, "interactive: true")
+        let recorder = RecordingContext(answers: [["action": "accept"]])
+        let output = await call(tool, context: recorder.context)
+        #expect(recorder.requests == [["message": "Name?"]])
+        #expect(output.text == "bye\n")
+    }
+
+    @Test func aPlainCallOfAnInteractiveToolFailsWhenItAsks() async throws {
+        let tool = try commandTool(#"[sh, -c, "echo '@input {{}}'; read answer; echo $answer"]"#, "interactive: true")
+        let context = ToolContext(logger: Logger(label: "test"), progress: { _ in })
+        let output = await call(tool, context: context)
+        #expect(output.isError)
+        #expect(output.text == "This call cannot ask the client for input")
     }
 
     @Test func stdinIsEmptyForOrdinaryTools() async throws {
