@@ -24,7 +24,7 @@ enum CommandProcess {
         var collected: CommandStreams.Collected
     }
 
-    /// Runs `invocation`, streaming its output through `streams`.
+    /// Runs `invocation`, streaming its output to `context` (progress, log, input) and collecting its result.
     /// - Throws: `CancellationError` when the calling task is cancelled (after the group is dead), ``ToolError``
     ///   when the program cannot be started.
     static func run(_ invocation: CommandInvocation, limits: CommandToolLimits, context: ToolContext) async throws

@@ -76,4 +76,26 @@ import Testing
         await engine.shutdown()
         #expect(running.allSatisfy(processIsGone))
     }
+
+    @Test func aFailedAttemptIsRetried() async throws {
+        let directory = try temporaryDirectory()
+        let script = "if [ -e \(directory)/once ]; then echo second; else touch \(directory)/once; exit 1; fi"
+        let engine = try await engine(
+            """
+            tools:
+              - name: flaky
+                command: [sh, -c, "\(script)"]
+                retries: 1
+            """)
+        let record = try await submit(engine, "flaky")
+        let ended = try await engine.waitForTerminal(record.id, for: .anonymous, timeout: .seconds(20))
+        #expect(ended.status == .completed)
+        #expect(ended.attempt == 2)
+        guard case .result(let result)? = ended.outcome else {
+            Issue.record("no result: \(String(describing: ended.outcome))")
+            return
+        }
+        #expect(result["content"]?.arrayValue?.first?["text"] == "second\n")
+        await engine.shutdown()
+    }
 }
