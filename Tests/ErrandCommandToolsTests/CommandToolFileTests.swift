@@ -103,6 +103,14 @@ import Testing
         ("tools:\n  - name: a\n    command: [echo]\n    name: b\n", 2, "duplicate key 'name'"),
         ("tool:\n  - name: a\n", 1, "unknown top-level key 'tool'"),
         (
+            "{\"tools\": [\n  {\"name\": \"a\",\n   \"command\": [\"echo\"],\n   \"bogus\": 1}\n]}", 4,
+            "unknown key 'bogus'"
+        ),
+        (
+            "{\"tools\": [\n  {\"name\": \"a\",\n   \"command\": [\"echo\"]\n   \"task\": \"optional\"}]}", 4,
+            "YAML syntax"
+        ),
+        (
             "tools:\n  - name: a\n    command: [ls, \"{files}x\"]\n    arguments: {files: {type: array, items: {type: string}}}\n",
             3, "must be a command element of its own"
         ),
@@ -117,6 +125,20 @@ import Testing
             #expect(error.reason.contains(reason), "\(error)")
             #expect(error.description.hasPrefix("broken.yaml:\(line): "))
         }
+    }
+
+    @Test func yamlScalarsFollowJSONTypes() throws {
+        // YAML 1.1 would read yes/no/on/off as booleans; tool files use the JSON-like core types only.
+        let tool = try loadTool(
+            """
+            tools:
+              - name: t
+                command: [echo, "{answer}"]
+                arguments:
+                  answer: {type: string, enum: [yes, no, on, off, "1"], default: no}
+            """)
+        #expect(tool.inputSchema.json["properties"]?["answer"]?["enum"] == ["yes", "no", "on", "off", "1"])
+        #expect(tool.inputSchema.json["properties"]?["answer"]?["default"] == "no")
     }
 
     @Test func anEmptyToolsListLoadsNothing() throws {
