@@ -54,6 +54,14 @@ import Testing
         #expect(names.contains("PATH"))
     }
 
+    @Test func theCommandLeadsItsOwnSessionAndProcessGroup() async throws {
+        // Fields 5 and 6 of /proc/PID/stat are the process group and the session.
+        let output = await call(try commandTool(#"[sh, -c, "echo $$ $(cut -d' ' -f5,6 /proc/$$/stat)"]"#))
+        let fields = output.text.split(whereSeparator: \.isWhitespace)
+        #expect(fields.count == 3)
+        #expect(Set(fields).count == 1, "pid, process group and session differ: \(output.text)")
+    }
+
     @Test func theWorkingDirectoryIsTheToolsCwd() async throws {
         let directory = try temporaryDirectory()
         let output = await call(try commandTool("[pwd]", "cwd: \(directory)"))
