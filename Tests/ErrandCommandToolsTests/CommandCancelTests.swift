@@ -48,10 +48,10 @@ import Testing
         let directory = try temporaryDirectory()
         let script = "sleep 300 & echo $! > \(directory)/child; wait"
         // The timeout leaves room for a slow start on a loaded machine: the child must exist to be checked.
-        let tool = try commandTool("[sh, -c, \"\(script)\"]", "timeout: 1500ms\ngrace: 200ms")
+        let tool = try commandTool("[sh, -c, \"\(script)\"]", "timeout: 3s\ngrace: 200ms")
         let output = await call(tool)
         #expect(output.isError)
-        #expect(output.text == "'sh' timed out after 1500ms and was killed")
+        #expect(output.text == "'sh' timed out after 3s and was killed")
         let child = try await waitForPid(in: directory + "/child")
         #expect(processIsGone(child))
     }

@@ -58,7 +58,7 @@ import Testing
 
     @Test func engineTimeoutFailsTheTaskAndKillsTheGroup() async throws {
         let directory = try temporaryDirectory()
-        let engine = try await engine(stubbornTool(directory, "timeout: 1500ms"))
+        let engine = try await engine(stubbornTool(directory, "timeout: 3s"))
         let record = try await submit(engine, "stubborn")
         let running = try await pids(directory)
         let ended = try await engine.waitForTerminal(record.id, for: .anonymous, timeout: .seconds(20))
