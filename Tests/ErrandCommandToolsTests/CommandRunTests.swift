@@ -5,6 +5,10 @@ import ErrandProtocol
 import Logging
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Real processes: results, progress, logs, exit codes, limits, the environment.
 @Suite struct CommandRunTests {
     @Test func progressLinesReachTheProgressSinkAndStderrTheLog() async throws {
@@ -44,8 +48,10 @@ import Testing
     }
 
     @Test func theEnvironmentIsCleanPlusTheToolsOwn() async throws {
+        setenv("ERRAND_TEST_SECRET_TOKEN", "do-not-leak", 1)
         let tool = try commandTool("[env]", "env: {EXTRA: \"1\", LANG: C.UTF-8}")
         let output = await call(tool)
+        #expect(!output.text.contains("do-not-leak"))
         let names = Set(
             output.text.split(separator: "\n").compactMap { $0.split(separator: "=").first.map(String.init) })
         #expect(names.isSubset(of: ["PATH", "HOME", "LANG", "EXTRA", "PWD", "SHLVL", "_"]), "\(names)")
