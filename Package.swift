@@ -144,6 +144,8 @@ let package = Package(
             dependencies: [
                 "Errand", "ErrandCommandTools", "ErrandEngine", "ErrandProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Benchmarks/CommandToolsBench",
             swiftSettings: strictSettings

@@ -6,15 +6,18 @@
 // (scripts/bench-command-tools.sh does both.) Each figure is N runs of `true` (default 1000):
 // 1. a shell loop, `sh -c 'while ...; do true-binary; done'` (itself started once through a command tool);
 // 2. posix_spawn + waitpid, one at a time, from Swift;
-// 3. the command tool handler (`command: [true]`) called N times one after another, as CatalogRunner calls it;
-// 4. the same N calls, 8 at a time.
-// The four are measured in turn, R rounds (default 5), and the medians are reported.
+// 3. swift-subprocess's run alone (output discarded), one at a time, for where the handler's cost lies;
+// 4. the command tool handler (`command: [true]`) called N times one after another, as CatalogRunner calls it;
+// 5. the same N calls, 8 at a time.
+// The five are measured in turn, R rounds (default 5), and the medians are reported.
 import Errand
 import ErrandCommandTools
 import ErrandEngine
 import ErrandProtocol
 import Glibc
 import Logging
+import Subprocess
+import SystemPackage
 
 /// The value of option `name`, or `fallback`.
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -106,6 +109,18 @@ func spawnRun() -> Duration {
     }
 }
 
+func subprocessRun() async -> Duration {
+    await clock.measure {
+        for _ in 0..<runs {
+            do {
+                _ = try await Subprocess.run(.path(FilePath(trueBinary)), output: .discarded)
+            } catch {
+                line("error: \(error)")
+            }
+        }
+    }
+}
+
 func sequentialRun() async -> Duration {
     await clock.measure { for _ in 0..<runs { await callTrue() } }
 }
@@ -126,19 +141,21 @@ func concurrentRun() async -> Duration {
     }
 }
 
-// Rounds interleave the four measurements so that load from elsewhere hits them alike; medians are reported.
+// Rounds interleave the measurements so that load from elsewhere hits them alike; medians are reported.
 var shell: [Duration] = []
 var spawn: [Duration] = []
+var subprocess: [Duration] = []
 var sequential: [Duration] = []
 var concurrent: [Duration] = []
 for round in 1...rounds {
     shell.append(await shellLoopRun())
     spawn.append(spawnRun())
+    subprocess.append(await subprocessRun())
     sequential.append(await sequentialRun())
     concurrent.append(await concurrentRun())
     line(
         "round \(round): shell \(format3(seconds(shell.last!) * 1000)) ms, spawn \(format3(seconds(spawn.last!) * 1000)) ms, "
-            + "handler \(format3(seconds(sequential.last!) * 1000)) ms, handler x8 \(format3(seconds(concurrent.last!) * 1000)) ms"
+            + "Subprocess.run \(format3(seconds(subprocess.last!) * 1000)) ms, handler \(format3(seconds(sequential.last!) * 1000)) ms, handler x8 \(format3(seconds(concurrent.last!) * 1000)) ms"
     )
 }
 
@@ -147,6 +164,7 @@ func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2
 line("medians of \(rounds) rounds:")
 report("shell loop (sh while-loop)", median(shell))
 report("posix_spawn + waitpid, sequential", median(spawn), baseline: median(shell))
+report("Subprocess.run alone, sequential", median(subprocess), baseline: median(shell))
 report("command tool handler, sequential", median(sequential), baseline: median(shell))
 report("command tool handler, 8 at a time", median(concurrent), baseline: median(shell))
 
