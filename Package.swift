@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ErrandHTTP", targets: ["ErrandHTTP"]),
         .library(name: "ErrandEngine", targets: ["ErrandEngine"]),
         .library(name: "ErrandProtocol", targets: ["ErrandProtocol"]),
+        .library(name: "ErrandCommandTools", targets: ["ErrandCommandTools"]),
     ],
     traits: [
         .trait(name: "Postgres", description: "Build the PostgreSQL task store (postgres-nio)."),
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         // Compiled only with the `Postgres` trait: every target dependency on it is trait-conditioned.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
@@ -88,6 +92,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ErrandCommandTools",
+            dependencies: [
+                "Errand",
+                "ErrandEngine",
+                "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ErrandDemo",
             dependencies: ["Errand", "ErrandProtocol"],
             swiftSettings: strictSettings
@@ -126,6 +143,17 @@ let package = Package(
             path: "Benchmarks/ErrandBench",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "CommandToolsBench",
+            dependencies: [
+                "Errand", "ErrandCommandTools", "ErrandEngine", "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Benchmarks/CommandToolsBench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],
@@ -156,6 +184,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandCommandToolsTests",
+            dependencies: ["ErrandCommandTools", "Errand", "ErrandEngine", "ErrandProtocol"],
             swiftSettings: strictSettings
         ),
         .testTarget(
