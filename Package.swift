@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "ErrandCommandLine",
             dependencies: [
-                "Errand", "ErrandEngine", "ErrandHTTP", "ErrandSQLite",
+                "Errand", "ErrandCommandTools", "ErrandEngine", "ErrandHTTP", "ErrandSQLite",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

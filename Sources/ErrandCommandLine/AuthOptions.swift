@@ -51,15 +51,15 @@ struct AuthOptions: ParsableArguments {
         }
     }
 
-    /// Reloads the tokens file on SIGHUP (only when authentication is on). Returns what stops it.
-    func reloadOnHangup(_ application: ErrandApplication, logger: Logger) -> (() -> Void)? {
-        guard application.requiresAuthentication else { return nil }
+}
+
+/// What SIGHUP does while a command runs: re-read the files it was given (tokens, tools).
+enum Hangup {
+    /// Runs `action` on every SIGHUP until the returned closure is called; SIGHUP no longer ends the process.
+    static func handle(_ action: @escaping @Sendable () -> Void) -> () -> Void {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "errand.sighup"))
-        source.setEventHandler {
-            logger.info("SIGHUP: reloading the tokens file")
-            application.reloadAuthentication()
-        }
+        source.setEventHandler(handler: action)
         source.resume()
         return { source.cancel() }
     }

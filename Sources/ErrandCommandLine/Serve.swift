@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Authentication")
     var auth: AuthOptions
 
+    @OptionGroup(title: "Command tools")
+    var tools: ToolFileOptions
+
     func validate() throws {
         try auth.validate(host: host)
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -75,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         configuration.engine.nodeName = cluster.nodeName
         configuration.publicDirectory = publicDir
         configuration.authenticator = try auth.authenticator(host: host, logger: logger)
+        let programCatalog = ErrandProgram.current.makeCatalog()
+        let catalog = try tools.catalog(adding: programCatalog)
 
         var sqliteStore: SQLiteTaskStore?
         var closeClusterStore: (@Sendable () async -> Void)?
@@ -82,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         switch try StoreOption(store) {
         case .memory:
             application = ErrandApplication(
-                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), store: MemoryTaskStore(),
+                configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
                 logger: logger)
         case .sqlite(let path):
             var sqliteConfiguration = SQLiteTaskStoreConfiguration()
@@ -90,19 +95,29 @@ struct Serve: AsyncParsableCommand {
             let opened = try SQLiteTaskStore(path: path, configuration: sqliteConfiguration, logger: logger)
             sqliteStore = opened
             application = ErrandApplication(
-                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), store: opened,
+                configuration: configuration, catalog: catalog, store: opened,
                 logger: logger)
         case .postgres(let url):
             let node = try await cluster.openNode(url: url, engine: configuration.engine, logger: logger)
             closeClusterStore = node.close
             application = ErrandApplication(
-                configuration: configuration, catalog: ErrandProgram.current.makeCatalog(), logger: logger,
+                configuration: configuration, catalog: catalog, logger: logger,
                 engine: node.makeEngine)
         }
         // Watch for SIGINT/SIGTERM before anything can announce readiness, so no early signal is lost.
         let signals = SignalWatcher()
         try await application.start()
-        let stopHangups = auth.reloadOnHangup(application, logger: logger)
+        var stopHangups: (() -> Void)?
+        if application.requiresAuthentication || !tools.files.isEmpty {
+            let tools = self.tools
+            stopHangups = Hangup.handle {
+                if application.requiresAuthentication {
+                    logger.info("SIGHUP: reloading the tokens file")
+                    application.reloadAuthentication()
+                }
+                tools.reload(into: application.mcp.liveCatalog, base: programCatalog, logger: logger)
+            }
+        }
         defer { stopHangups?() }
         let server = HTTPServer(configuration: configuration.http, responder: application, logger: logger)
         let boundPort = try server.start()

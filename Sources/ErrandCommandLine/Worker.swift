@@ -25,6 +25,9 @@ struct Worker: AsyncParsableCommand {
     @OptionGroup(title: "Node")
     var cluster: ClusterOptions
 
+    @OptionGroup(title: "Command tools")
+    var tools: ToolFileOptions
+
     func validate() throws {
         guard case .postgres = try StoreOption(store) else {
             throw ValidationError("--store must be a postgres:// URL: a worker shares its tasks with serve nodes")
@@ -38,10 +41,17 @@ struct Worker: AsyncParsableCommand {
         let logger = StandardError.bootstrapLogging(level: logLevel)
         var limits = TaskEngineConfiguration()
         limits.maxConcurrentTasks = maxConcurrentTasks
+        let programCatalog = ErrandProgram.current.makeCatalog()
+        let catalog = try tools.catalog(adding: programCatalog)  // a broken file stops the worker before it joins
         let node = try await cluster.openNode(url: store, engine: limits, logger: logger)
-        let runner = CatalogRunner(catalog: ErrandProgram.current.makeCatalog(), logger: logger)
+        let runner = CatalogRunner(catalog: catalog, logger: logger)
         let engine = node.makeEngine(runner)
         runner.engine.set(engine)
+        let tools = self.tools
+        let stopHangups =
+            tools.files.isEmpty
+            ? nil : Hangup.handle { tools.reload(into: runner.liveCatalog, base: programCatalog, logger: logger) }
+        defer { stopHangups?() }
         // Watch for SIGINT/SIGTERM before announcing readiness, so no early signal is lost.
         let signals = SignalWatcher()
         try await engine.start()
