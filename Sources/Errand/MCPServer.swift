@@ -22,6 +22,8 @@ public final class MCPServer: Sendable {
     let runner: CatalogRunner
     let sessions: MCPSessionStore
     let notifier: TaskNotifier
+    /// The stateless MCP 2026-07-28 era with the tasks extension, on the same engine.
+    let modern: ModernMCPServer
     /// Task submissions per minute, per owner; shared with the REST API.
     let submissionRate: SubmissionRateLimiter
     let clock: any EngineClock
@@ -39,6 +41,9 @@ public final class MCPServer: Sendable {
             idleTimeoutMs: configuration.sessionIdleTimeoutMs, maxSessions: configuration.maxSessions)
         self.notifier = TaskNotifier(sessions: sessions, engine: engine)
         self.submissionRate = SubmissionRateLimiter(clock: clock)
+        self.modern = ModernMCPServer(
+            catalog: catalog, engine: engine, configuration: configuration, runner: runner,
+            submissionRate: submissionRate, clock: clock, logger: logger)
         self.clock = clock
         self.logger = logger
     }
@@ -49,6 +54,7 @@ public final class MCPServer: Sendable {
     /// Ends every session (server shutdown) and stops listening to task events.
     public func shutdown() {
         notifier.stop()
+        modern.shutdown()
         for session in sessions.all { sessions.remove(session.id) }
     }
 
