@@ -24,6 +24,8 @@ public final class MCPServer: Sendable {
     let notifier: TaskNotifier
     /// The stateless MCP 2026-07-28 era with the tasks extension, on the same engine.
     let modern: ModernMCPServer
+    /// Input requests of plain tool calls waiting for the client's answer.
+    let inlineInputs = InlineInputRequests()
     /// Task submissions per minute, per owner; shared with the REST API.
     let submissionRate: SubmissionRateLimiter
     let clock: any EngineClock
@@ -147,6 +149,7 @@ public final class MCPServer: Sendable {
 
     /// Handles a response the client POSTed to a request the server sent (e.g. an elicitation answer).
     func receive(response id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>, session: MCPSession) async {
+        if inlineInputs.answer(id, outcome: outcome, from: session.id) { return }
         await notifier.deliverInputResponse(id: id, outcome: outcome, from: session)
     }
 

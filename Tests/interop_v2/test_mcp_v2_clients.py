@@ -62,3 +62,21 @@ async def test_fastmcp_v4_client_falls_back_fast(server: Server) -> None:
         assert result.content[0].text == "hello from fastmcp 4"
         slept = await client.call_tool("sleep", {"seconds": 0.2})
         assert slept.content[0].text == "slept 0.2"
+
+
+async def test_legacy_plain_call_asks_on_its_own_stream(server: Server) -> None:
+    """2025-11-25 without tasks: a tool that asks for input sends `elicitation/create` on the call's stream."""
+    from mcp import types
+    from mcp.client import Client
+
+    asked: list[str] = []
+
+    async def approve(context, params):
+        asked.append(params.message)
+        return types.ElicitResult(action="accept", content={"approve": True})
+
+    async with Client(server.url, mode="legacy", elicitation_callback=approve) as client:
+        assert client.protocol_version == "2025-11-25"
+        result = await client.call_tool("approve_deployment", {"service": "inline"})
+        assert result.content[0].text == "deployed inline"
+        assert asked == ["Deploy inline to production?"]
