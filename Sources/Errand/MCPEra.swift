@@ -9,15 +9,20 @@ enum MCPEra: Sendable, Equatable {
     case legacy
     case modern
 
-    /// The era of one POSTed message. `initialize` is always legacy; a modern request needs no session.
+    /// The era of one POSTed message. `initialize` is always legacy. A request with the modern `_meta` version
+    /// is modern; so is one with the modern header, unless it names a session (a 2025-11-25 client sending a
+    /// version it did not negotiate, refused as before).
     static func of(_ message: JSONRPCMessage, headers: HTTPHeaders) -> MCPEra {
+        let modernHeader =
+            headers[StreamableHTTPEndpoint.versionHeader] == ModernMCP.version
+            && headers[StreamableHTTPEndpoint.sessionHeader] == nil
         switch message {
         case .request(_, let method, let params):
             guard method != "initialize" else { return .legacy }
-            if headers[StreamableHTTPEndpoint.versionHeader] == ModernMCP.version { return .modern }
-            return params?["_meta"]?[ModernMCP.MetaKey.protocolVersion] != nil ? .modern : .legacy
+            if params?["_meta"]?[ModernMCP.MetaKey.protocolVersion] != nil { return .modern }
+            return modernHeader ? .modern : .legacy
         case .notification:
-            return headers[StreamableHTTPEndpoint.versionHeader] == ModernMCP.version ? .modern : .legacy
+            return modernHeader ? .modern : .legacy
         case .result, .error:
             return .legacy
         }

@@ -51,6 +51,10 @@ import Testing
         let withMeta = JSONRPCMessage.request(
             id: .int(1), method: "tools/list", params: ["_meta": ["io.modelcontextprotocol/protocolVersion": "x"]])
         #expect(MCPEra.of(withMeta, headers: [:]) == .modern)
+        var inSession = modernHeaders
+        inSession.set("Mcp-Session-Id", "abc")
+        #expect(MCPEra.of(request, headers: inSession) == .legacy)
+        #expect(MCPEra.of(withMeta, headers: inSession) == .modern)
         let initialize = JSONRPCMessage.request(id: .int(1), method: "initialize", params: nil)
         #expect(MCPEra.of(initialize, headers: modernHeaders) == .legacy)
     }
