@@ -64,8 +64,8 @@ extension ModernMCPServer {
     private func visibleTask(_ request: ModernMCPRequest, caller: Caller) async throws(JSONRPCError) -> TaskRecord {
         guard request.declaresTasks else {
             throw ModernMCP.extensionRequired(
-                "\(request.method) belongs to the \(ModernMCP.tasksExtension) extension, which this request did not declare"
-            )
+                "\(request.method) belongs to the \(ModernMCP.tasksExtension) extension, "
+                    + "which this request did not declare")
         }
         guard let id = request.params["taskId"]?.stringValue else { throw .invalidParams("Missing string 'taskId'") }
         do {
@@ -119,6 +119,9 @@ extension ModernMCPServer {
         if !wanted.isEmpty, !request.declaresTasks {
             throw ModernMCP.extensionRequired(
                 "Task notifications need the \(ModernMCP.tasksExtension) extension, which this request did not declare")
+        }
+        guard wanted.count <= configuration.maxListenTaskIDs else {
+            throw .invalidParams("subscriptions/listen names at most \(configuration.maxListenTaskIDs) task ids")
         }
         let requester = owner(caller)
         var honoured: [TaskID] = []

@@ -41,7 +41,7 @@ final class ModernMCPServer: Sendable {
 
     func shutdown() { events.stop() }
 
-    /// Whether `method` is one this era answers without suspending.
+    /// Answers one validated request; JSON-RPC errors come back as ``Reply/error(_:_:)``.
     func reply(to request: ModernMCPRequest, caller: Caller) async -> Reply {
         do {
             switch request.method {

@@ -173,6 +173,13 @@ import Testing
         #expect(removed.status == 404)
     }
 
+    @Test func listenRefusesTooManyTaskIDs() async throws {
+        let app = try await TestApplication { $0.mcp.maxListenTaskIDs = 2 }
+        let response = await send(app, "subscriptions/listen", ["notifications": ["taskIds": ["a", "b", "c"]]])
+        #expect(response.status == 400)
+        #expect(response.bodyJSON?["error"]?["code"] == .int(-32602))
+    }
+
     @Test func legacyRequestsBehaveAsBefore() async throws {
         let app = try await TestApplication()
         let noSession = await app.post(["jsonrpc": "2.0", "id": 1, "method": "tools/list"])
