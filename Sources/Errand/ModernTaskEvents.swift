@@ -79,7 +79,8 @@ final class ModernTaskEvents: Sendable {
             for task in tasks { state.followers[task, default: []].insert(number) }
             return number
         }
-        stream.onTermination { [weak self] _ in self?.removeListener(number) }
+        // Not inline: an overflowing stream runs this inside `send`, which we call while holding the lock.
+        stream.onTermination { [weak self] _ in Task { self?.removeListener(number) } }
         return number
     }
 
