@@ -33,6 +33,8 @@ enum MCPEra: Sendable, Equatable {
 enum ModernMCP {
     /// The one modern revision Errand speaks.
     static let version = "2026-07-28"
+    /// Every revision `/mcp` speaks, modern first (the legacy ones are negotiated with `initialize`).
+    static let supportedVersions = [version, "2025-11-25", "2025-06-18", "2025-03-26"]
     /// The tasks extension's identifier, in `capabilities.extensions` of both sides.
     static let tasksExtension = "io.modelcontextprotocol/tasks"
     /// The owner `session` prefix of tasks created by modern (sessionless) requests; the rest is the client.
