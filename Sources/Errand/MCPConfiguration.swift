@@ -15,6 +15,8 @@ public struct MCPConfiguration: Sendable {
     public var maxSessions: Int = 10_000
     /// `tasks/list` page size. Default 50.
     public var taskListPageSize: Int = 50
+    /// Task ids one 2026-07-28 `subscriptions/listen` may name; more are refused with -32602. Default 1,000.
+    public var maxListenTaskIDs: Int = 1_000
     public init() {}
 }
 

@@ -102,6 +102,9 @@ extension MCPServer {
                     pollIntervalMs: tool.pollIntervalMs, session: session, caller: caller))
         }
         let progressToken = params["_meta"]?["progressToken"]
+        if progressToken == nil, acceptsEventStream, session.declares("elicitation") {
+            return await callToolAskingInput(id: id, tool: tool, arguments: arguments, session: session)
+        }
         if let progressToken, acceptsEventStream {
             return .stream(
                 streamToolCall(id: id, tool: tool, arguments: arguments, token: progressToken, session: session))
@@ -126,7 +129,8 @@ extension MCPServer {
                 if let total = progress.total { params["total"] = .double(total) }
                 if let message = progress.message { params["message"] = .string(message) }
                 stream.send(MCPSession.event(.notification(method: "notifications/progress", params: .object(params))))
-            })
+            },
+            input: { request in try await self.askInline(request, on: stream, session: session) })
         // Registered before the work starts, so its unregister can never run first and leave a stale entry.
         let handle = RequestHandle()
         session.register(id) { handle.cancel() }

@@ -25,6 +25,10 @@ public final class MCPServer: Sendable {
     let runner: CatalogRunner
     let sessions: MCPSessionStore
     let notifier: TaskNotifier
+    /// The stateless MCP 2026-07-28 era with the tasks extension, on the same engine.
+    let modern: ModernMCPServer
+    /// Input requests of plain tool calls waiting for the client's answer.
+    let inlineInputs = InlineInputRequests()
     /// Task submissions per minute, per owner; shared with the REST API.
     let submissionRate: SubmissionRateLimiter
     let clock: any EngineClock
@@ -51,6 +55,9 @@ public final class MCPServer: Sendable {
             idleTimeoutMs: configuration.sessionIdleTimeoutMs, maxSessions: configuration.maxSessions)
         self.notifier = TaskNotifier(sessions: sessions, engine: engine)
         self.submissionRate = SubmissionRateLimiter(clock: clock)
+        self.modern = ModernMCPServer(
+            liveCatalog: liveCatalog, engine: engine, configuration: configuration, runner: runner,
+            submissionRate: submissionRate, clock: clock, logger: logger)
         self.clock = clock
         self.logger = logger
     }
@@ -61,6 +68,7 @@ public final class MCPServer: Sendable {
     /// Ends every session (server shutdown) and stops listening to task events.
     public func shutdown() {
         notifier.stop()
+        modern.shutdown()
         for session in sessions.all { sessions.remove(session.id) }
     }
 
@@ -160,6 +168,7 @@ public final class MCPServer: Sendable {
 
     /// Handles a response the client POSTed to a request the server sent (e.g. an elicitation answer).
     func receive(response id: JSONRPCID, outcome: Result<JSONValue, JSONRPCError>, session: MCPSession) async {
+        if inlineInputs.answer(id, outcome: outcome, from: session.id) { return }
         await notifier.deliverInputResponse(id: id, outcome: outcome, from: session)
     }
 

@@ -57,6 +57,9 @@ public struct StreamableHTTPEndpoint: HTTPResponder {
         } catch {
             return .immediate(Self.transportError(400, error))
         }
+        if MCPEra.of(message, headers: request.headers) == .modern {
+            return postModern(message, request: request, caller: caller, acceptsStream: acceptsStream)
+        }
         if case .request(let id, "initialize", let params) = message {
             let principal = TaskOwner(principal: caller.principal?.name, team: caller.principal?.team)
             let (response, session) = server.initialize(id: id, params: params, principal: principal)

@@ -124,6 +124,8 @@ final class TaskNotifier: Sendable {
     /// an error at once when that client cannot be asked. Unanswered requests are sent again whenever the
     /// session's GET stream reopens (same id), so a dropped stream cannot strand the task in `input_required`.
     private func requestInput(task: TaskRecord, requestID: String, request: JSONValue) {
+        // A 2026-07-28 task has no session to ask: its client reads the request in tasks/get.
+        guard !task.owner.isModernMCP else { return }
         let rpcID = JSONRPCID.string("errand-input-\(requestID)")
         var params = request.objectValue ?? [:]
         params["_meta"] = task.relatedTaskMeta

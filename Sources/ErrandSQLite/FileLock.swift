@@ -12,15 +12,28 @@
 final class FileLock: Sendable {
     private let descriptor: Int32
 
+    /// How long a lock held by someone else is waited for before `.locked`: a child process this one just forked
+    /// (to run a command tool) shares the descriptor until it execs or exits, which takes milliseconds.
+    static let contendedWaitMs = 2_000
+
     /// Creates `path` if needed and locks it.
-    /// - Throws: `.locked` if another process holds it, `.cannotOpen` if it cannot be created.
+    /// - Throws: `.locked` if another process holds it (for ``contendedWaitMs``), `.cannotOpen` if it cannot be
+    ///   created.
     init(path: String, databasePath: String) throws(SQLiteTaskStoreError) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw .cannotOpen(path: path, detail: String(cString: strerror(errno)))
         }
         var result: Int32
-        repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        var waitedMs = 0
+        while true {
+            result = flock(descriptor, LOCK_EX | LOCK_NB)
+            if result == 0 { break }
+            if errno == EINTR { continue }
+            guard errno == EWOULDBLOCK, waitedMs < Self.contendedWaitMs else { break }
+            usleep(10_000)
+            waitedMs += 10
+        }
         guard result == 0 else {
             let code = errno
             close(descriptor)

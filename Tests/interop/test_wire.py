@@ -345,6 +345,8 @@ def test_c35_host(raw: Raw, server: Server, contract: Contract) -> None:
 
 
 def test_c37_discover_probe_fails_fast(server: Server, contract: Contract) -> None:
+    """The mcp 2.x probe is answered at once: by a legacy-only server with an error that makes the client
+    fall back, by Errand (which speaks 2026-07-28 too) with a DiscoverResult that still lists 2025-11-25."""
     body = {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "mcp", "version": "0.1.0"},
@@ -358,7 +360,10 @@ def test_c37_discover_probe_fails_fast(server: Server, contract: Contract) -> No
     contract.check("mcp-session-id" not in resp.headers, "the probe's answer carries an Mcp-Session-Id")
     if resp.status_code == 200:
         msg = [m for m in messages_of(resp) if m.get("id") == 1][0]
-        assert msg["error"]["code"] == -32601
+        if "result" in msg:  # a server that speaks 2026-07-28 too (Errand): it must still offer 2025-11-25
+            assert {"2026-07-28", "2025-11-25"} <= set(msg["result"]["supportedVersions"])
+        else:
+            assert msg["error"]["code"] == -32601
     else:
         assert 400 <= resp.status_code < 500
         if resp.content and resp.headers.get("content-type", "").startswith("application/json"):

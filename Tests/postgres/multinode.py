@@ -21,6 +21,13 @@ The same over MCP (Streamable HTTP, 2025-11-25 Tasks; client in mcp_client.py):
      (its log says so, the freed slots run the next task at once), and the tasks never complete
   g. after (d), a session on B that looked at a task made on A (tasks/get) hears its completion
 
+And over MCP 2026-07-28 with the tasks extension (stateless, no session):
+
+  h. after (f), `tools/call` on A answers a task that runs on W; `subscriptions/listen` on A pushes
+     `notifications/tasks` for it (working with W's lease, then completed with the result inlined); a task that
+     asks for input shows `input_required` with `inputRequests` on A's stream, `tasks/update` on A answers it and
+     the handler waiting on W continues to `completed`
+
 Prints one line per check and "N passed, N failed"; exits 1 if any failed. Stops every process it started.
 """
 
@@ -303,6 +310,98 @@ def mcp_watch_from_other_node(a: str, b: str) -> None:
     watcher.close()
 
 
+MODERN = "2026-07-28"
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": MODERN,
+               "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}
+
+
+def modern_call(base: str, method: str, params: dict, name: str | None = None) -> dict:
+    """One stateless 2026-07-28 request; the JSON-RPC response."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": MODERN_META}}
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": MODERN, "Mcp-Method": method}
+    if name:
+        headers["Mcp-Name"] = name
+    req = urllib.request.Request(base + "/mcp", data=json.dumps(body).encode(), method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read() or b"{}")
+
+
+class Listen:
+    """A `subscriptions/listen` stream on one node, read in a thread: every message it carried."""
+
+    def __init__(self, base: str, task_id: str) -> None:
+        self.connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=120)
+        body = {"jsonrpc": "2.0", "id": "listen-h", "method": "subscriptions/listen",
+                "params": {"notifications": {"taskIds": [task_id]}, "_meta": MODERN_META}}
+        self.connection.request("POST", "/mcp", body=json.dumps(body), headers={
+            "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": MODERN, "Mcp-Method": "subscriptions/listen"})
+        self.response = self.connection.getresponse()
+        self.messages: list[dict] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("data:"):
+                    self.messages.append(json.loads(line[5:]))
+        except Exception:
+            pass
+
+    def tasks(self) -> list[dict]:
+        return [m["params"] for m in list(self.messages) if m.get("method") == "notifications/tasks"]
+
+    def statuses(self) -> list[str]:
+        return [t["status"] for t in self.tasks()]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def modern_push(a: str) -> None:
+    """h. 2026-07-28 on serve-only A: the task runs on W, A's listen stream hears it, input answered on A."""
+    created = (modern_call(a, "tools/call", {"name": "slow_computation", "arguments": {"duration": 2}},
+                           name="slow_computation").get("result") or {})
+    check("h: tools/call on A answered a CreateTaskResult", created.get("resultType") == "task", created)
+    task_id = created.get("taskId", "")
+    listen = Listen(a, task_id)
+    check("h: listen on A acknowledged the task",
+          wait_until(lambda: any(m.get("method") == "notifications/subscriptions/acknowledged"
+                                 and m["params"]["notifications"].get("taskIds") == [task_id]
+                                 for m in listen.messages), 10), listen.messages[:1])
+    check("h: the work runs on W (lease row names worker-w)",
+          wait_until(lambda: lease_row(task_id) == ("working", "worker-w"), 10), lease_row(task_id))
+    check("h: A's listen stream got `completed` with the result inlined",
+          wait_until(lambda: "completed" in listen.statuses(), 30), listen.statuses())
+    done = [t for t in listen.tasks() if t["status"] == "completed"][-1:]
+    check("h: the pushed result is the tool's",
+          bool(done) and done[0]["result"]["content"][0]["text"] == "computed 2 steps", done)
+    check("h: every notification carries the subscription id",
+          all(t["_meta"]["io.modelcontextprotocol/subscriptionId"] == "listen-h" for t in listen.tasks()))
+    listen.close()
+
+    asking = (modern_call(a, "tools/call", {"name": "approve_deployment", "arguments": {"service": "multinode"}},
+                          name="approve_deployment").get("result") or {})
+    task_id = asking.get("taskId", "")
+    listen = Listen(a, task_id)
+    check("h: A's listen stream got `input_required` with the request",
+          wait_until(lambda: any(t.get("inputRequests") for t in listen.tasks()), 20), listen.statuses())
+    requests = next((t["inputRequests"] for t in listen.tasks() if t.get("inputRequests")), {})
+    answers = {key: {"action": "accept", "content": {"approve": True}} for key in requests}
+    updated = modern_call(a, "tasks/update", {"taskId": task_id, "inputResponses": answers})
+    check("h: tasks/update on A acknowledged", (updated.get("result") or {}).get("resultType") == "complete", updated)
+    check("h: the handler on W continued to `completed`",
+          wait_until(lambda: "completed" in listen.statuses(), 20), listen.statuses())
+    done = [t for t in listen.tasks() if t["status"] == "completed"][-1:]
+    check("h: and deployed", bool(done) and done[0]["result"]["content"][0]["text"] == "deployed multinode", done)
+    listen.close()
+
+
 def main() -> None:
     os.makedirs(os.path.join(WORK, "no-public"), exist_ok=True)
     a = serve("node-a", 0)
@@ -343,6 +442,9 @@ def main() -> None:
     # e, f. The same over MCP, while W is the only node with slots.
     mcp_live_status(a)
     mcp_cancel(a, os.path.join(WORK, "worker-w.err"))
+
+    # h. The same over 2026-07-28 with push (subscriptions/listen).
+    modern_push(a)
 
     # c. SIGKILL the worker while it runs tasks; B takes them over after the lease.
     b = serve("node-b", 4)
