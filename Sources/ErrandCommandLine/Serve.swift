@@ -39,8 +39,13 @@ struct Serve: AsyncParsableCommand {
             valueName: "normal|full"))
     var sqliteSynchronous: SQLiteTaskStoreConfiguration.Synchronous = .normal
 
-    @Option(help: "Directory of the dashboard's static files.")
-    var publicDir = "Public"
+    @Option(
+        help: ArgumentHelp(
+            "Directory of the dashboard's static files.",
+            discussion: "Default: Public in the working directory, else beside the executable "
+                + "(BIN/../share/errand/Public, or the Public of the package it was built in).",
+            valueName: "dir"))
+    var publicDir: String?
 
     @Option(help: "Tasks running at once; more wait in a queue. With a PostgreSQL store 0 makes a serve-only node.")
     var maxConcurrentTasks = 256
@@ -56,6 +61,9 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         try auth.validate(host: host)
+        if let publicDir, !DashboardLocation.hasDashboard(publicDir) {
+            throw ValidationError("--public-dir \(publicDir) has no index.html: it is not the dashboard's directory")
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         let storeOption = try StoreOption(store)
         if case .postgres = storeOption {
@@ -76,7 +84,14 @@ struct Serve: AsyncParsableCommand {
         configuration.http.port = port
         configuration.engine.maxConcurrentTasks = maxConcurrentTasks
         configuration.engine.nodeName = cluster.nodeName
-        configuration.publicDirectory = publicDir
+        configuration.publicDirectory = publicDir ?? DashboardLocation.find()
+        if configuration.publicDirectory == nil {
+            logger.warning(
+                "no dashboard found (no Public/ here or beside the executable): / answers 404; pass --public-dir",
+                metadata: [
+                    "tried": "\(DashboardLocation.candidates(executable: DashboardLocation.currentExecutable()))"
+                ])
+        }
         configuration.authenticator = try auth.authenticator(host: host, logger: logger)
         let programCatalog = ErrandProgram.current.makeCatalog()
         let catalog = try tools.catalog(adding: programCatalog)

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from wire import errand_binary
@@ -24,6 +25,8 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     (["--port", "70000"], "--port must be between 0 and 65535"),
     (["--max-concurrent-tasks", "0"], "--max-concurrent-tasks"),
     (["--host", "0.0.0.0"], "--auth-file"),
+    (["--public-dir", "/nonexistent/dashboard"], "has no index.html"),
+    (["--tools", "/nonexistent/tools.yaml"], "/nonexistent/tools.yaml: cannot read the file"),
 ])
 def test_bad_command_line_is_refused(args: list[str], message: str) -> None:
     result = run_serve("--store", "memory", *args) if args[0] != "--store" else run_serve(*args)
@@ -44,6 +47,27 @@ def test_full_durability_serves() -> None:
             proc.terminate()
             assert proc.wait(timeout=20) == 0
             assert database.exists()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_the_dashboard_is_found_beside_the_executable_from_any_directory() -> None:
+    """Started from another directory without --public-dir, the server still serves the dashboard."""
+    with tempfile.TemporaryDirectory() as directory:
+        proc = subprocess.Popen([str(errand_binary()), "serve", "--port", "0", "--store", "memory"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                                cwd=directory)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.startswith("listening on http://127.0.0.1:"), line
+            base = line.split()[-1]
+            page = httpx.get(base + "/", timeout=10)
+            assert page.status_code == 200 and "<html" in page.text.lower(), page.status_code
+            assert httpx.get(base + "/api/openapi.yaml", timeout=10).status_code == 200
+            proc.terminate()
+            assert proc.wait(timeout=20) == 0
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -92,7 +92,7 @@ def start(name: str, *args: str, ready: str) -> tuple[subprocess.Popen, str]:
 def serve(name: str, slots: int) -> str:
     _, line = start(
         name, "serve", "--port", "0", "--store", PG_URL, "--node", name, "--max-concurrent-tasks", str(slots),
-        "--lease-seconds", LEASE, "--public-dir", os.path.join(WORK, "no-public"), "--log-level", "warning",
+        "--lease-seconds", LEASE, "--log-level", "warning",
         ready="listening on ")
     return line.split()[-1]
 
