@@ -59,6 +59,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Command tools")
     var tools: ToolFileOptions
 
+    @OptionGroup(title: "Limits")
+    var limits: LimitOptions
+
     func validate() throws {
         try auth.validate(host: host)
         if let publicDir, !DashboardLocation.hasDashboard(publicDir) {
@@ -84,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         configuration.http.port = port
         configuration.engine.maxConcurrentTasks = maxConcurrentTasks
         configuration.engine.nodeName = cluster.nodeName
+        limits.apply(to: &configuration)
         configuration.publicDirectory = publicDir ?? DashboardLocation.find()
         if configuration.publicDirectory == nil {
             logger.warning(

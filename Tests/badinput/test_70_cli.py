@@ -26,6 +26,8 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     (["--max-concurrent-tasks", "0"], "--max-concurrent-tasks"),
     (["--host", "0.0.0.0"], "--auth-file"),
     (["--public-dir", "/nonexistent/dashboard"], "has no index.html"),
+    (["--anonymous-submissions-per-minute", "0"], "--anonymous-submissions-per-minute must be between"),
+    (["--max-active-tasks-per-owner=-5"], "--max-active-tasks-per-owner must be between"),
     (["--tools", "/nonexistent/tools.yaml"], "/nonexistent/tools.yaml: cannot read the file"),
 ])
 def test_bad_command_line_is_refused(args: list[str], message: str) -> None:
@@ -71,3 +73,23 @@ def test_the_dashboard_is_found_beside_the_executable_from_any_directory() -> No
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_anonymous_submission_rate_is_an_option() -> None:
+    """A local batch script can raise (or an operator lower) the anonymous limit: here 2 a minute, so the third
+    submission from one address is refused with 429 naming the limit."""
+    proc = subprocess.Popen([str(errand_binary()), "serve", "--port", "0", "--store", "memory",
+                             "--anonymous-submissions-per-minute", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().split()[-1]
+        statuses = [httpx.post(f"{base}/api/tools/sleep/call?task=true", json={"seconds": 0}, timeout=10)
+                    for _ in range(3)]
+        assert [r.status_code for r in statuses] == [202, 202, 429], [r.text for r in statuses]
+        assert "submissions" in statuses[2].json()["detail"], statuses[2].text
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
