@@ -4,8 +4,9 @@
 #   scripts/bench-command-tools.sh [RUNS] [ROUNDS]   # defaults 1000 and 5; builds CommandToolsBench in release
 #
 # Prints, for RUNS runs of the `true` binary: a shell while-loop (timed from bash, and again started through a
-# command tool), posix_spawn + waitpid from Swift, the command tool handler one call after another, and 8 calls
-# at a time, in ROUNDS interleaved rounds (medians reported). The difference to the shell loop is the per-run overhead of the handler. Set
+# command tool), posix_spawn + waitpid from Swift, swift-subprocess's run alone, the command tool handler one
+# call after another, and 8 calls at a time, in ROUNDS interleaved rounds: medians of the wall time per run
+# (the difference to the shell loop is the handler's overhead) and of the server's own CPU time per run. Set
 # BENCH_SKIP_BUILD=1 to reuse the last release build.
 set -euo pipefail
 

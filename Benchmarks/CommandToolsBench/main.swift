@@ -9,7 +9,9 @@
 // 3. swift-subprocess's run alone (output discarded), one at a time, for where the handler's cost lies;
 // 4. the command tool handler (`command: [true]`) called N times one after another, as CatalogRunner calls it;
 // 5. the same N calls, 8 at a time.
-// The five are measured in turn, R rounds (default 5), and the medians are reported.
+// The five are measured in turn, R rounds (default 5), and the medians are reported: wall time per run (and its
+// difference to the shell loop), and this process's own CPU time per run (user + system, children excluded),
+// which is the load a command tool puts on the server and is far less noisy on a shared machine.
 import Errand
 import ErrandCommandTools
 import ErrandEngine
@@ -39,20 +41,46 @@ func line(_ text: String) {
     _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
 }
 
+/// Wall time and this process's own CPU time (user + system) of one measurement.
+struct Sample: Comparable {
+    var wall: Duration
+    var cpu: Double
+    static func < (lhs: Sample, rhs: Sample) -> Bool { lhs.wall < rhs.wall }
+}
+
+/// User + system CPU seconds this process (not its children) has used.
+func processCPU() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func sample(_ body: () async -> Void) async -> Sample {
+    let cpu = processCPU()
+    let wall = await ContinuousClock().measure { await body() }
+    return Sample(wall: wall, cpu: processCPU() - cpu)
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func report(_ label: String, _ elapsed: Duration, baseline: Duration? = nil) {
-    let total = seconds(elapsed)
-    var text = label.padding(48) + String(format3(total * 1000)).padding(12, left: true) + " ms total"
-    text += String(format3(total * 1e6 / Double(runs))).padding(12, left: true) + " µs/run"
+func report(_ label: String, _ samples: [Sample], baseline: [Sample]? = nil) {
+    let total = seconds(median(samples.map(\.wall)))
+    let cpu = median(samples.map(\.cpu))
+    var text = label.padding(40) + format3(total * 1e6 / Double(runs)).padding(10, left: true) + " µs/run wall"
     if let baseline {
-        text += String(format3((total - seconds(baseline)) * 1e6 / Double(runs))).padding(12, left: true)
-        text += " µs/run over the shell loop"
+        let over = (total - seconds(median(baseline.map(\.wall)))) * 1e6 / Double(runs)
+        text += ((over >= 0 ? "+" : "") + format3(over)).padding(10, left: true) + " vs shell"
+    } else {
+        text += String(repeating: " ", count: 19)
     }
+    text += format3(cpu * 1e6 / Double(runs)).padding(10, left: true) + " µs/run server CPU"
     line(text)
 }
+
+func median<Value: Comparable>(_ values: [Value]) -> Value { values.sorted()[values.count / 2] }
 
 func format3(_ value: Double) -> String {
     let scaled = (value * 10).rounded() / 10
@@ -89,14 +117,12 @@ func callTrue() async {
 line("CommandToolsBench: \(runs) runs of \(trueBinary), \(ProcessInfoCores.count) cores")
 for _ in 0..<20 { await callTrue() }  // warm-up
 
-let clock = ContinuousClock()
-
-func shellLoopRun() async -> Duration {
-    await clock.measure { _ = await runner.callTool(shellLoop, arguments: [:], context: context) }
+func shellLoopRun() async -> Sample {
+    await sample { _ = await runner.callTool(shellLoop, arguments: [:], context: context) }
 }
 
-func spawnRun() -> Duration {
-    clock.measure {
+func spawnRun() async -> Sample {
+    await sample {
         let path = trueBinary
         for _ in 0..<runs {
             var pid: pid_t = 0
@@ -109,8 +135,8 @@ func spawnRun() -> Duration {
     }
 }
 
-func subprocessRun() async -> Duration {
-    await clock.measure {
+func subprocessRun() async -> Sample {
+    await sample {
         for _ in 0..<runs {
             do {
                 _ = try await Subprocess.run(.path(FilePath(trueBinary)), output: .discarded)
@@ -121,12 +147,12 @@ func subprocessRun() async -> Duration {
     }
 }
 
-func sequentialRun() async -> Duration {
-    await clock.measure { for _ in 0..<runs { await callTrue() } }
+func sequentialRun() async -> Sample {
+    await sample { for _ in 0..<runs { await callTrue() } }
 }
 
-func concurrentRun() async -> Duration {
-    await clock.measure {
+func concurrentRun() async -> Sample {
+    await sample {
         await withTaskGroup(of: Void.self) { group in
             var started = 0
             while started < min(8, runs) {
@@ -142,31 +168,29 @@ func concurrentRun() async -> Duration {
 }
 
 // Rounds interleave the measurements so that load from elsewhere hits them alike; medians are reported.
-var shell: [Duration] = []
-var spawn: [Duration] = []
-var subprocess: [Duration] = []
-var sequential: [Duration] = []
-var concurrent: [Duration] = []
+var shell: [Sample] = []
+var spawn: [Sample] = []
+var subprocess: [Sample] = []
+var sequential: [Sample] = []
+var concurrent: [Sample] = []
+func ms(_ samples: [Sample]) -> String { format3(seconds(samples.last!.wall) * 1000) + " ms" }
 for round in 1...rounds {
     shell.append(await shellLoopRun())
-    spawn.append(spawnRun())
+    spawn.append(await spawnRun())
     subprocess.append(await subprocessRun())
     sequential.append(await sequentialRun())
     concurrent.append(await concurrentRun())
     line(
-        "round \(round): shell \(format3(seconds(shell.last!) * 1000)) ms, spawn \(format3(seconds(spawn.last!) * 1000)) ms, "
-            + "Subprocess.run \(format3(seconds(subprocess.last!) * 1000)) ms, handler \(format3(seconds(sequential.last!) * 1000)) ms, handler x8 \(format3(seconds(concurrent.last!) * 1000)) ms"
-    )
+        "round \(round): shell \(ms(shell)), posix_spawn \(ms(spawn)), Subprocess.run \(ms(subprocess)), "
+            + "handler \(ms(sequential)), handler x8 \(ms(concurrent))")
 }
 
-func median(_ values: [Duration]) -> Duration { values.sorted()[values.count / 2] }
-
-line("medians of \(rounds) rounds:")
-report("shell loop (sh while-loop)", median(shell))
-report("posix_spawn + waitpid, sequential", median(spawn), baseline: median(shell))
-report("Subprocess.run alone, sequential", median(subprocess), baseline: median(shell))
-report("command tool handler, sequential", median(sequential), baseline: median(shell))
-report("command tool handler, 8 at a time", median(concurrent), baseline: median(shell))
+line("medians of \(rounds) rounds (server CPU: user + system time of this process, not of the children):")
+report("shell loop (sh while-loop)", shell)
+report("posix_spawn + waitpid, sequential", spawn, baseline: shell)
+report("Subprocess.run alone, sequential", subprocess, baseline: shell)
+report("command tool handler, sequential", sequential, baseline: shell)
+report("command tool handler, 8 at a time", concurrent, baseline: shell)
 
 /// Online CPU count.
 enum ProcessInfoCores {

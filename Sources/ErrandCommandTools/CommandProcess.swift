@@ -65,15 +65,20 @@ enum CommandProcess {
         _ invocation: CommandInvocation, options: PlatformOptions, limits: CommandToolLimits, context: ToolContext,
         watch: RunWatch
     ) async throws -> Completion {
-        let executable: Executable =
-            invocation.program.contains("/") ? .path(FilePath(invocation.program)) : .name(invocation.program)
+        let searchPath = invocation.environment["PATH"] ?? CommandEnvironment.fallbackPath
+        guard let programPath = ProgramLookup.resolve(invocation.program, searchPath: searchPath) else {
+            throw ToolError("program '\(invocation.program)' not found")
+        }
+        let executable = Executable.path(FilePath(programPath))
+        // argv[0] stays as the tool file wrote it.
+        let arguments = Arguments(executablePathOverride: invocation.program, remainingValues: invocation.arguments)
         let environment = Environment.custom(
             Dictionary(uniqueKeysWithValues: invocation.environment.map { (Environment.Key(stringLiteral: $0), $1) }))
         let workingDirectory = invocation.workingDirectory.map { FilePath($0) }
         if invocation.interactive {
             BrokenPipe.ignore()
             let result = try await Subprocess.run(
-                executable, arguments: Arguments(invocation.arguments), environment: environment,
+                executable, arguments: arguments, environment: environment,
                 workingDirectory: workingDirectory, platformOptions: options, input: .inputWriter,
                 output: .sequence, error: .sequence
             ) { execution in
@@ -90,7 +95,7 @@ enum CommandProcess {
             return Completion(status: result.terminationStatus, collected: result.closureResult)
         }
         let result = try await Subprocess.run(
-            executable, arguments: Arguments(invocation.arguments), environment: environment,
+            executable, arguments: arguments, environment: environment,
             workingDirectory: workingDirectory, platformOptions: options, input: .none, output: .sequence,
             error: .sequence
         ) { execution in

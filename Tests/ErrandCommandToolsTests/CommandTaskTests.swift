@@ -98,4 +98,25 @@ import Testing
         #expect(result["content"]?.arrayValue?.first?["text"] == "second\n")
         await engine.shutdown()
     }
+
+    @Test func anInteractiveToolAsksThroughTheEngine() async throws {
+        let engine = try await engine(
+            #"""
+            tools:
+              - name: ask
+                command: [sh, -c, "echo '@input {{\"message\": \"Name?\"}}'; read answer; echo got $answer"]
+                interactive: true
+            """#)
+        let record = try await submit(engine, "ask")
+        #expect(await eventually { (try? await engine.task(record.id, for: .anonymous).status) == .inputRequired })
+        try await engine.provideInput(taskID: record.id, requestID: "\(record.id)-in-1", response: ["name": "Ada"])
+        let ended = try await engine.waitForTerminal(record.id, for: .anonymous, timeout: .seconds(20))
+        #expect(ended.status == .completed)
+        guard case .result(let result)? = ended.outcome else {
+            Issue.record("no result: \(String(describing: ended.outcome))")
+            return
+        }
+        #expect(result["content"]?.arrayValue?.first?["text"]?.stringValue == #"got {"name":"Ada"}"# + "\n")
+        await engine.shutdown()
+    }
 }
