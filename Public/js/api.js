@@ -36,6 +36,7 @@ export const api = {
   children: async (id) => (await request('GET', `/api/tasks?parent=${segment(id)}&limit=1000`)).data.tasks,
   task: async (id) => (await request('GET', `/api/tasks/${segment(id)}`)).data,
   result: async (id) => (await request('GET', `/api/tasks/${segment(id)}/result`)),
+  answer: async (id, body) => (await request('POST', `/api/tasks/${segment(id)}/input`, body)).data,
   cancel: async (id) => (await request('POST', `/api/tasks/${segment(id)}/cancel`)).data,
   start: async (tool, args) => (await request('POST', `/api/tools/${segment(tool)}/call?task=true`, args)).data,
 };

@@ -120,9 +120,10 @@ final class TaskNotifier: Sendable {
         }
     }
 
-    /// Delivers an in-task input request as `elicitation/create` to the creating session, or answers it with
-    /// an error at once when that client cannot be asked. Unanswered requests are sent again whenever the
-    /// session's GET stream reopens (same id), so a dropped stream cannot strand the task in `input_required`.
+    /// Delivers an in-task input request as `elicitation/create` to the creating session when that client declared
+    /// elicitation. Either way the question stays open with the task (`inputRequest`), so anyone who may see the
+    /// task can answer it over REST, the dashboard or `tasks/update`; the first answer wins. Unanswered requests
+    /// are sent again whenever the session's GET stream reopens (same id).
     private func requestInput(task: TaskRecord, requestID: String, request: JSONValue) {
         // A 2026-07-28 task has no session to ask: its client reads the request in tasks/get.
         guard !task.owner.isModernMCP else { return }
@@ -131,14 +132,12 @@ final class TaskNotifier: Sendable {
         params["_meta"] = task.relatedTaskMeta
         let event = MCPSession.event(.request(id: rpcID, method: "elicitation/create", params: .object(params)))
         let sessionID = task.owner.session ?? ""
+        // A client that cannot be asked (REST, the dashboard, an MCP client without elicitation) leaves the
+        // question to whoever answers it elsewhere.
+        guard let session = sessions.session(sessionID), session.declares("elicitation") else { return }
         state.withLock {
             $0.pendingInputs[rpcID] = PendingInput(
                 taskID: task.id, requestID: requestID, sessionID: sessionID, event: event)
-        }
-        guard let session = sessions.session(sessionID), session.declares("elicitation") else {
-            let error = JSONRPCError.methodNotFound("The client did not declare the elicitation capability")
-            Task { await self.answer(rpcID, outcome: .failure(error)) }
-            return
         }
         session.sendOnGetStream(event: event)
     }
@@ -151,12 +150,14 @@ final class TaskNotifier: Sendable {
         for event in events { session.sendOnGetStream(event: event) }
     }
 
-    /// The session ended: its tasks' open input requests can no longer be answered, so they fail.
+    /// The session ended: it can no longer answer. Its tasks' questions stay open for anyone else who may see them
+    /// (REST, the dashboard, another client).
     func sessionEnded(_ sessionID: String) {
-        let ids = state.withLock { state in state.pendingInputs.filter { $0.value.sessionID == sessionID }.map(\.key) }
-        guard !ids.isEmpty else { return }
-        let error = JSONRPCError.invalidRequest("The session that was asked for input ended")
-        Task { for id in ids { await self.answer(id, outcome: .failure(error)) } }
+        state.withLock { state in
+            for (id, pending) in state.pendingInputs where pending.sessionID == sessionID {
+                state.pendingInputs[id] = nil
+            }
+        }
     }
 
     /// Hands a client's answer to the waiting task — only from the session that was asked; others, and unknown

@@ -130,6 +130,7 @@ extension TaskRecord {
     mutating func apply(_ next: TaskStatus, message: String?, at now: Int64) -> Bool {
         guard status.canTransition(to: next) else { return false }
         status = next
+        if next != .inputRequired { inputRequest = nil }
         statusMessage = message
         lastUpdatedAt = now
         history.append(TaskHistoryEntry(at: now, status: next, message: message, attempt: attempt))

@@ -28,7 +28,9 @@ extension TaskEngine {
         }
         let stillWaiting = active[taskID]?.inputs.values.contains { $0.response == nil } ?? false
         if !stillWaiting, entry.record.status == .inputRequired {
-            transition(taskID, to: .working, message: nil)
+            transition(taskID, to: .working, message: TaskInputRequest.answerMessage(response))
+        } else if active[taskID]?.record.inputRequest?.id == requestID {
+            mutate(taskID) { $0.record.inputRequest = nil }
         }
         continuation??.resume(returning: response)
         await flushLogged(taskID)
@@ -42,9 +44,11 @@ extension TaskEngine {
         }
         let number = entry.inputCount + 1
         let requestID = "\(id)-in-\(number)"
+        let askedAt = clock.nowMs()
         mutate(id) { entry in
             entry.inputCount = number
             entry.inputs[requestID] = ActiveTask.InputWait()
+            entry.record.inputRequest = TaskInputRequest(id: requestID, request: request, askedAt: askedAt)
         }
         let inputRequested = TaskEvent.Change.inputRequested(requestID: requestID, request: request)
         if entry.record.status == .working {

@@ -155,6 +155,8 @@ public struct TaskRecord: Sendable, Hashable {
     public var parent: TaskID?
     /// What the task's work logged: the newest lines, bounded (``TaskLog/Limits``).
     public var log: TaskLog
+    /// The question the task waits on while `input_required` (cleared when it leaves that status).
+    public var inputRequest: TaskInputRequest?
 
     public init(
         id: TaskID, owner: TaskOwner, kind: TaskKind, target: String, arguments: JSONValue,

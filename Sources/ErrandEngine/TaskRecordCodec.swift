@@ -14,7 +14,7 @@ import ErrandProtocol
 /// can read them without decoding the rest.
 ///
 /// The body ends with optional tagged fields, each written only when set: `1` the parent task id, `2` the log
-/// (last sequence number, then its lines). Bodies written before these fields existed simply end earlier, and a
+/// (last sequence number, then its lines), `3` the open input request (id, request, time asked). Bodies written before these fields existed simply end earlier, and a
 /// reader skips nothing it does not know: an unknown tag is malformed (a newer schema version guards the store).
 ///
 /// Decoding is bounds-checked and throws ``TaskRecordDecodingError`` on malformed bytes. Statuses are written
@@ -337,6 +337,8 @@ private struct RecordReader {
             switch try byte() {
             case 1: record.parent = TaskID(try string())
             case 2: record.log = try log()
+            case 3:
+                record.inputRequest = TaskInputRequest(id: try string(), request: try json(), askedAt: try int())
             default: throw TaskRecordDecodingError(offset: index - 1, reason: "unknown optional field tag")
             }
         }
@@ -456,6 +458,12 @@ extension RecordWriter {
         if let parent = task.parent {
             byte(1)
             string(parent.rawValue)
+        }
+        if let input = task.inputRequest {
+            byte(3)
+            string(input.id)
+            json(input.request)
+            int(input.askedAt)
         }
         if !task.log.isEmpty {
             byte(2)

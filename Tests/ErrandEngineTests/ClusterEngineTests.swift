@@ -110,15 +110,21 @@ import Testing
         #expect(await eventually { requests.withLock { !$0.isEmpty } })
         let (requestID, request) = requests.withLock { $0[0] }
         #expect(request == ["question": "name?"])
-        #expect(try await serve.task(record.id, for: .anonymous).status == .inputRequired)
+        let waiting = try await serve.task(record.id, for: .anonymous)
+        #expect(waiting.status == .inputRequired)
+        // The question is stored with the task: node A reads it without having asked it.
+        #expect(waiting.inputRequest?.id == requestID && waiting.inputRequest?.request == request)
 
         let unknown = await #expect(throws: TaskEngineError.self) {
             try await serve.provideInput(taskID: record.id, requestID: "nope", response: "x")
         }
         #expect(unknown?.code == .notFound)
-        try await serve.provideInput(taskID: record.id, requestID: requestID, response: "Ada")
+        let answer: JSONValue = ["name": "Ada", "_meta": [TaskInputRequest.answeredByMetaKey: "carol"]]
+        try await serve.provideInput(taskID: record.id, requestID: requestID, response: answer)
         let done = try await ended(serve, record.id)
-        #expect(done.outcome == .result(["answer": "Ada"]))
+        #expect(done.outcome == .result(["answer": answer]))
+        #expect(done.inputRequest == nil)
+        #expect(done.history.contains { $0.message == "input answered by carol" })
         #expect(done.history.map(\.status) == [.queued, .working, .inputRequired, .working, .completed])
         let late = await #expect(throws: TaskEngineError.self) {
             try await serve.provideInput(taskID: record.id, requestID: requestID, response: "again")

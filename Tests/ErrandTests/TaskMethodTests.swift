@@ -214,14 +214,24 @@ import Testing
         #expect(result["result"]?["content"]?[0]?["text"] == "deployed api")
     }
 
-    @Test func elicitationWithoutTheCapabilityFailsTheTaskClearly() async throws {
+    /// A client that cannot be asked leaves the question open with the task: REST (or the dashboard) answers it.
+    @Test func aQuestionNoClientCanAnswerWaitsAndIsAnsweredOverREST() async throws {
         let app = try await TestApplication()
-        let session = try await app.initialize()
+        let session = try await app.initialize()  // declares no elicitation
         let task = try await createTask(
             app, session: session, tool: "approve_deployment", arguments: ["service": "api"])
-        let result = try await app.call("tasks/result", ["taskId": try #require(task["taskId"])], session: session)
-        #expect(result["result"]?["isError"] == true)
-        #expect(result["result"]?["content"]?[0]?["text"]?.stringValue?.contains("elicitation") == true)
+        let id = try #require(task["taskId"]?.stringValue)
+        let waiting = try await app.restTask(id, until: { $0["status"] == "input_required" })
+        #expect(waiting["inputRequest"]?["message"] == "Deploy api to production?")
+        #expect(waiting["inputRequest"]?["requestedSchema"]?["required"] == ["approve"])
+        let answered = await app.rest(
+            "POST", "/api/tasks/\(id)/input", #"{"action":"accept","content":{"approve":true}}"#)
+        #expect(answered.status == 200)
+        let result = try await app.call("tasks/result", ["taskId": .string(id)], session: session)
+        #expect(result["result"]?["content"]?[0]?["text"] == "deployed api")
+        let history = await app.rest("GET", "/api/tasks/\(id)").bodyJSON?["history"]?.arrayValue ?? []
+        #expect(history.contains { $0["message"] == "input answered by anonymous (accept)" })
+        await app.app.shutdown()
     }
 
     @Test func anUnansweredElicitationIsSentAgainWhenTheGetStreamReopens() async throws {
@@ -262,19 +272,50 @@ import Testing
         #expect(result["result"]?["content"]?[0]?["text"] == "deployment of y not approved")
     }
 
-    @Test func endingTheAskedSessionFailsTheWaitingTask() async throws {
+    /// The session that was asked ends: the question stays open; the first answer over REST wins, a second gets 409,
+    /// an answer that does not match the question gets 400 and changes nothing.
+    @Test func aQuestionOutlivesTheSessionThatWasAsked() async throws {
         let app = try await TestApplication()
         let session = try await app.initialize(capabilities: ["elicitation": [:]])
         let stream = try await app.openEventStream(session: session)
         let task = try await createTask(app, session: session, tool: "approve_deployment", arguments: ["service": "z"])
-        let id = try #require(task["taskId"])
+        let id = try #require(task["taskId"]?.stringValue)
         _ = try await TestApplication.nextMessage(on: stream, method: "elicitation/create")
         var headers = TestApplication.jsonHeaders
         headers.set("Mcp-Session-Id", session)
         _ = await app.send(HTTPRequest(method: "DELETE", target: "/mcp", headers: headers))
+        let wrongType = await app.rest(
+            "POST", "/api/tasks/\(id)/input", #"{"action":"accept","content":{"approve":"yes"}}"#)
+        #expect(wrongType.status == 400)
+        #expect(wrongType.bodyJSON?["detail"]?.stringValue?.contains("approve") == true)
+        let unknownAction = await app.rest("POST", "/api/tasks/\(id)/input", #"{"action":"maybe"}"#)
+        #expect(unknownAction.status == 400)
+        #expect(try await app.restTask(id, until: { _ in true })["status"] == "input_required")
+        let declined = await app.rest("POST", "/api/tasks/\(id)/input", #"{"action":"decline"}"#)
+        #expect(declined.status == 200)
+        let late = await app.rest("POST", "/api/tasks/\(id)/input", #"{"action":"accept","content":{"approve":true}}"#)
+        #expect(late.status == 409)
         let other = try await app.initialize()
-        let result = try await app.call("tasks/result", ["taskId": id], session: other)
-        #expect(result["result"]?["isError"] == true)
-        #expect(result["result"]?["content"]?[0]?["text"]?.stringValue?.contains("session") == true)
+        let result = try await app.call("tasks/result", ["taskId": .string(id)], session: other)
+        #expect(result["result"]?["content"]?[0]?["text"] == "deployment of z not approved")
+        await app.app.shutdown()
+    }
+}
+
+extension TestApplication {
+    /// A REST request to the application.
+    func rest(_ method: String, _ target: String, _ body: String = "") async -> HTTPResponse {
+        var headers: HTTPHeaders = ["Host": "127.0.0.1:8080"]
+        if !body.isEmpty { headers.set("Content-Type", "application/json") }
+        return await send(HTTPRequest(method: method, target: target, headers: headers, body: Array(body.utf8)))
+    }
+
+    /// `GET /api/tasks/{id}` until `condition` holds (polled for up to five seconds).
+    func restTask(_ id: String, until condition: (JSONValue) -> Bool) async throws -> JSONValue {
+        for _ in 0..<5000 {
+            if let task = await rest("GET", "/api/tasks/\(id)").bodyJSON, condition(task) { return task }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        throw TestFailure("task \(id) never reached the expected state")
     }
 }

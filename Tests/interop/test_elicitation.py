@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp import ClientSession, types
 from mcp.client.streamable_http import streamablehttp_client
@@ -58,16 +59,31 @@ async def test_mcp_v1_declining_ends_the_task_without_deploying(server: Server) 
             assert isinstance(block, types.TextContent) and block.text == "deployment of db not approved"
 
 
-async def test_client_without_elicitation_gets_a_clear_failure(server: Server) -> None:
+async def test_a_question_the_client_cannot_answer_is_answered_over_rest(server: Server) -> None:
+    """A client without elicitation leaves the task waiting in input_required with its question stored; anyone who
+    may see the task answers it over REST (here with curl's equivalent, httpx), and the client gets the result."""
     async with streamablehttp_client(server.url) as (read, write, _):
         async with ClientSession(read, write) as session:  # declares no elicitation capability
             await session.initialize()
             exp = session.experimental
             created = await exp.call_tool_as_task("approve_deployment", {"service": "api"}, ttl=60000)
-            statuses = [s.status async for s in exp.poll_task(created.task.taskId)]
-            assert statuses[-1] == "failed"
-            status = await exp.get_task(created.task.taskId)
-            assert "elicitation" in (status.statusMessage or "")
+            task_id = created.task.taskId
+            with anyio.fail_after(20):
+                async for status in exp.poll_task(task_id):
+                    if status.status == "input_required":
+                        break
+            async with httpx.AsyncClient(base_url=server.base, timeout=10) as rest:
+                question = (await rest.get(f"/api/tasks/{task_id}")).json()["inputRequest"]
+                assert question["message"] == "Deploy api to production?", question
+                answered = await rest.post(f"/api/tasks/{task_id}/input",
+                                           json={"action": "accept", "content": {"approve": True}})
+                assert answered.status_code == 200, answered.text
+                again = await rest.post(f"/api/tasks/{task_id}/input", json={"action": "decline"})
+                assert again.status_code == 409, again.text
+            with anyio.fail_after(20):
+                result = await exp.get_task_result(task_id, types.CallToolResult)
+            block = result.content[0]
+            assert isinstance(block, types.TextContent) and block.text == "deployed api"
 
 
 async def test_fastmcp_v3_answers_an_in_task_elicitation_while_polling(server: Server) -> None:

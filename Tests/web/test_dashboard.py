@@ -161,6 +161,27 @@ def test_task_log_streams_live_on_the_task_page(browser, base_url, curl, artifac
     browser.save_screenshot(str(artifacts / "task-log.png"))
 
 
+def test_a_question_is_answered_from_a_phone(base_url, curl, artifacts):
+    """A task started with curl (no client to ask) waits on its question; a phone-sized browser answers it."""
+    task_id = curl.start("approve_deployment", {"service": "billing"})
+    phone = make_driver(390, 844)
+    try:
+        open_dashboard(phone, base_url, f"#/tasks/{task_id}")
+        wait(phone, 20).until(lambda d: d.find_element(By.ID, "task-question").is_displayed())
+        assert phone.find_element(By.ID, "question-message").text == "Deploy billing to production?"
+        phone.save_screenshot(str(artifacts / "question-phone.png"))
+        phone.find_element(By.CSS_SELECTOR, "#question-fields input[type=checkbox]").click()
+        phone.find_element(By.ID, "answer-accept").click()
+        wait(phone, 20).until(lambda d: "deployed billing" in d.find_element(By.ID, "task-result").text)
+        assert not phone.find_element(By.ID, "task-question").is_displayed()
+    finally:
+        phone.quit()
+    late = curl("POST", f"/api/tasks/{task_id}/input", '{"action": "decline"}')
+    assert late.status == 409, late.text
+    history = curl("GET", f"/api/tasks/{task_id}").json()["history"]
+    assert any(entry.get("message") == "input answered by anonymous (accept)" for entry in history), history
+
+
 def test_controls_are_labelled_buttons(browser, base_url, curl):
     task_id = curl.start("sleep", {"seconds": 0})
     for route in ("#/", "#/new/run_tests", f"#/tasks/{task_id}"):

@@ -50,7 +50,7 @@ export function renderForm(main, tools, selected) {
 }
 
 /** One control per property; returns descriptors that know how to read and check their value. */
-function buildFields(schema, container) {
+export function buildFields(schema, container) {
   const properties = schema.properties || {};
   const required = new Set(schema.required || []);
   const names = Object.keys(properties).sort((a, b) => (required.has(b) - required.has(a)) || a.localeCompare(b));
@@ -141,7 +141,7 @@ function rangeText(property) {
 }
 
 /** Reads every control and marks the ones whose value breaks the schema. */
-function collect(controls) {
+export function collect(controls) {
   const values = {};
   let valid = true;
   for (const control of controls) {

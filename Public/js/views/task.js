@@ -3,6 +3,7 @@ import { h, badge, progressBar, formatTime, taskDuration, pretty, statusLabel, T
 import { api, ApiError } from '../api.js';
 import { getTask, remember } from '../store.js';
 import { taskLog } from './log.js';
+import { taskQuestion } from './question.js';
 
 export function renderTask(main, id) {
   let task = getTask(id);
@@ -19,6 +20,7 @@ export function renderTask(main, id) {
   const cancelButton = h('button', { type: 'button', id: 'cancel-task', class: 'danger', onclick: cancel }, 'Cancel task');
   const actionStatus = h('span', { id: 'action-status', role: 'status', class: 'muted' });
   const log = taskLog(id);
+  const question = taskQuestion(id);
   const family = h('p', { id: 'task-family', class: 'muted' });
   const children = new Map(); // the tasks this one started: GET /api/tasks?parent=, then kept live by events
 
@@ -27,6 +29,7 @@ export function renderTask(main, id) {
     head,
     family,
     actions,
+    question.element,
     h('div', { class: 'grid' },
       h('section', { 'aria-labelledby': 'summary-title' }, h('h2', { id: 'summary-title' }, 'Status'), summary),
       h('section', { 'aria-labelledby': 'arguments-title' }, h('h2', { id: 'arguments-title' }, 'Arguments'), argumentsBlock)),
@@ -62,6 +65,7 @@ export function renderTask(main, id) {
       h('dt', {}, 'Attempt'), h('dd', {}, String(task.attempt)),
       h('dt', {}, 'Kept for'), h('dd', {}, task.ttlMs == null ? 'ever' : `${Math.round(task.ttlMs / 60000)} min after creation`)));
     argumentsBlock.textContent = pretty(task.arguments);
+    question.show(task);
     timeline.replaceChildren(...task.history.map((entry) =>
       h('li', { 'data-status': entry.status, style: `--s: var(--${entry.status})` },
         h('strong', {}, statusLabel(entry.status)), ' ',

@@ -69,6 +69,8 @@ final class RESTAPI: Sendable {
             return allow("GET", "DELETE") { method == "GET" ? getTask(id, requester) : deleteTask(id, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "result" && !segments[1].isEmpty:
             return allow("GET") { taskResult(TaskID(segments[1]), query, requester) }
+        case 3 where segments[0] == "tasks" && segments[2] == "input" && !segments[1].isEmpty:
+            return allow("POST") { answerInput(TaskID(segments[1]), request, caller) }
         case 3 where segments[0] == "tasks" && segments[2] == "log" && !segments[1].isEmpty:
             return allow("GET") { taskLog(TaskID(segments[1]), request, query, requester) }
         case 3 where segments[0] == "tasks" && segments[2] == "cancel" && !segments[1].isEmpty:
@@ -77,7 +79,8 @@ final class RESTAPI: Sendable {
             return .immediate(
                 Problem.notFound(
                     "There is no API route \(request.path). Routes: /api/tools, /api/tools/{name}/call, /api/tasks, "
-                        + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/log, /api/tasks/{id}/cancel, /api/events "
+                        + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/log, /api/tasks/{id}/input, "
+                        + "/api/tasks/{id}/cancel, /api/events "
                         + "(described in /api/openapi.yaml)."
                 ).response)
         }

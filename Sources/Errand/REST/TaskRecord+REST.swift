@@ -26,6 +26,7 @@ extension TaskRecord {
         if let statusMessage { task["statusMessage"] = .string(statusMessage) }
         if let progress { task["progress"] = progress.restJSON }
         if let parent { task["parentTaskId"] = .string(parent.rawValue) }
+        if let inputRequest, status == .inputRequired { task["inputRequest"] = inputRequest.restJSON }
         task["logLines"] = .int(Int64(clamping: log.lastSequence))
         return .object(task)
     }

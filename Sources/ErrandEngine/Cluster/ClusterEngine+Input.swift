@@ -41,6 +41,7 @@ extension ClusterEngine {
         let number = asking.inputCount + 1
         let requestID = "\(id)-in-\(asking.record.attempt)-\(number)"
         var record = asking.record
+        record.inputRequest = TaskInputRequest(id: requestID, request: request, askedAt: clock.nowMs())
         var publishing: [TaskEvent.Change] = [.inputRequested(requestID: requestID, request: request)]
         if record.status == .working, record.apply(.inputRequired, message: nil, at: clock.nowMs()) {
             publishing.insert(.status, at: 0)
@@ -74,7 +75,7 @@ extension ClusterEngine {
         }
         if var record = self.attempt(id, serial: serial, in: .running)?.record,
             attempts[id]?.inputs.isEmpty == true, record.status == .inputRequired,
-            record.apply(.working, message: nil, at: clock.nowMs())
+            record.apply(.working, message: TaskInputRequest.answerMessage(answer), at: clock.nowMs())
         {
             attempts[id]?.record = record
             await writeAttempt(id, serial: serial, in: .running, record, change: .status, publishing: [.status])
