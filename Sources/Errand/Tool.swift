@@ -154,10 +154,28 @@ public struct ToolContext: Sendable {
     /// `notifications/message`. In a plain call the line goes to the server's log.
     public func log(_ text: String, level: TaskLogLevel = .info) async { await logSink(level, text) }
 
-    /// Asks the client for input (MCP elicitation); throws ``ToolError`` when the client cannot be asked.
+    /// Asks for input (an MCP elicitation request: `message`, `requestedSchema`) and waits for the answer, an
+    /// `ElicitResult`. In a task the question is stored with the task and anyone who may see it can answer (the
+    /// client that started it, REST, the dashboard); a plain call can ask only its own client.
+    /// - Throws: ``ToolError`` when this call cannot ask anyone.
     public func requestInput(_ request: JSONValue) async throws -> JSONValue {
         guard let inputSource else { throw ToolError("This call cannot ask the client for input") }
         return try await inputSource(request)
+    }
+
+    /// ``requestInput(_:)``, giving up after `timeout`: then the question is withdrawn, the task is `working`
+    /// again, and this returns `nil` — what to do without an answer is the tool's choice.
+    public func requestInput(_ request: JSONValue, timeout: Duration) async throws -> JSONValue? {
+        guard let inputSource else { throw ToolError("This call cannot ask the client for input") }
+        return try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            group.addTask { try await inputSource(request) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
     }
 }
 

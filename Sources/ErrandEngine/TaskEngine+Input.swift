@@ -80,15 +80,25 @@ extension TaskEngine {
         }
     }
 
-    /// The attempt waiting for `requestID` was cancelled: stop waiting.
-    func abandonInput(_ id: TaskID, requestID: String) {
+    /// The wait for `requestID` was cancelled: stop waiting. When the attempt itself goes on (the tool gave up
+    /// waiting, e.g. ``TaskContext`` callers with a timeout) and no other question is open, the task is `working`
+    /// again and the question is withdrawn.
+    func abandonInput(_ id: TaskID, requestID: String) async {
         let continuation = mutate(id) { entry -> CheckedContinuation<JSONValue, any Error>? in
             guard let continuation = entry.inputs[requestID]?.continuation else { return nil }
             entry.inputs[requestID] = nil
             return continuation
         }
         continuation??.resume(throwing: CancellationError())
+        guard continuation != nil, !isStopping, let entry = active[id], entry.runningSerial != nil,
+            entry.record.status == .inputRequired, entry.inputs.isEmpty
+        else { return }
+        transition(id, to: .working, message: Self.questionWithdrawn)
+        await flushLogged(id)
     }
+
+    /// The history message of a question nobody answered before the tool stopped waiting.
+    public static let questionWithdrawn = "no answer to the question in time; the task goes on without it"
 
     /// Fails every open input request of `id` (its attempt is over).
     func abandonInputs(_ id: TaskID) {

@@ -93,6 +93,22 @@ import Testing
         await worker.shutdown()
     }
 
+    @Test func aQuestionTheToolStopsWaitingForIsWithdrawnOnEveryNode() async throws {
+        let store = MemoryClusterStore()
+        let serve = makeNode("A", store: store, slots: 0)
+        let worker = makeNode("B", store: store)
+        try await serve.start()
+        try await worker.start()
+        let record = try await serve.submit(submission("input_timeout"))
+        let done = try await ended(serve, record.id)
+        #expect(done.outcome == .result(["answered": false]))
+        #expect(done.history.map(\.status) == [.queued, .working, .inputRequired, .working, .completed])
+        #expect(done.history[3].message == TaskEngine.questionWithdrawn)
+        #expect(try await serve.task(record.id, for: .anonymous).inputRequest == nil)
+        await serve.shutdown()
+        await worker.shutdown()
+    }
+
     @Test func anInputRequestOpenedOnOneNodeIsAnsweredThroughAnother() async throws {
         let store = MemoryClusterStore()
         let serve = makeNode("A", store: store, slots: 0)

@@ -126,6 +126,18 @@ final class ScriptedRunner: TaskRunner {
                 cancellations.increment()
                 return TaskRunResult(outcome: .error(.internalError("no input")), status: .failed)
             }
+        case "input_timeout":
+            // Waits 50 ms for an answer, then goes on without one (as ToolContext.requestInput(_:timeout:) does).
+            let answer = await withTaskGroup(of: JSONValue?.self) { group in
+                group.addTask { try? await context.requestInput(["question": "quick?"]) }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return await group.next() ?? nil
+            }
+            return TaskRunResult(outcome: .result(["answered": .bool(answer != nil)]), status: .completed)
         case "log":
             for n in 1...3 { await context.log(n == 2 ? .warning : .info, "line \(n)") }
             await gate.wait()

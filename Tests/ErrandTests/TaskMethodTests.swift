@@ -272,6 +272,24 @@ import Testing
         #expect(result["result"]?["content"]?[0]?["text"] == "deployment of y not approved")
     }
 
+    /// Two devices answer at once: exactly one answer wins, the other gets 409, and the result is the winner's.
+    @Test func twoConcurrentAnswersOneWins() async throws {
+        let app = try await TestApplication()
+        let session = try await app.initialize()
+        let task = try await createTask(app, session: session, tool: "approve_deployment", arguments: ["service": "q"])
+        let id = try #require(task["taskId"]?.stringValue)
+        _ = try await app.restTask(id, until: { $0["status"] == "input_required" })
+        async let accept = app.rest(
+            "POST", "/api/tasks/\(id)/input", #"{"action":"accept","content":{"approve":true}}"#)
+        async let decline = app.rest("POST", "/api/tasks/\(id)/input", #"{"action":"decline"}"#)
+        let (accepted, declined) = await (accept, decline)
+        #expect([accepted.status, declined.status].sorted() == [200, 409])
+        let result = try await app.call("tasks/result", ["taskId": .string(id)], session: session)
+        let text = result["result"]?["content"]?[0]?["text"]?.stringValue
+        #expect(text == (accepted.status == 200 ? "deployed q" : "deployment of q not approved"))
+        await app.app.shutdown()
+    }
+
     /// The session that was asked ends: the question stays open; the first answer over REST wins, a second gets 409,
     /// an answer that does not match the question gets 400 and changes nothing.
     @Test func aQuestionOutlivesTheSessionThatWasAsked() async throws {

@@ -72,6 +72,15 @@ struct ToolSourceCatalog {
                 return .text("never")
             })
         catalog.add(
+            Tool(name: "ask_briefly", description: "Asks, and waits 100 ms at most for an answer.") { _, context in
+                let question: JSONValue = [
+                    "message": "Quick?",
+                    "requestedSchema": ["type": "object", "properties": ["ok": ["type": "boolean"]]],
+                ]
+                let answer = try await context.requestInput(question, timeout: .milliseconds(100))
+                return .text(answer == nil ? "no answer" : "answered")
+            })
+        catalog.add(
             Tool(name: "where", description: "Says which node runs which attempt.") { _, context in
                 .text("\(context.node ?? "-") \(context.attempt)")
             })

@@ -89,6 +89,26 @@ import Testing
         await app.application.shutdown()
     }
 
+    /// A question with a timeout: nobody answers, the tool sees "no answer" and goes on; the task was
+    /// `input_required`, then `working` again with the question withdrawn.
+    @Test func aQuestionNobodyAnswersInTimeIsWithdrawn() async throws {
+        let tools = ToolSourceCatalog()
+        let app = try await RESTHarness.started(catalog: tools.catalog)
+        let id = await app.start("ask_briefly")
+        let result = await app.result(id)
+        #expect(result["status"] == "completed")
+        #expect(result["result"]?["content"]?[0]?["text"] == "no answer")
+        let task = await app.send("GET", "/api/tasks/\(id)").json
+        #expect(task["inputRequest"] == nil)
+        let history = task["history"]?.arrayValue ?? []
+        #expect(
+            history.compactMap { $0["status"]?.stringValue } == ["working", "input_required", "working", "completed"])
+        #expect(history[2]["message"]?.stringValue == TaskEngine.questionWithdrawn)
+        let late = await app.send("POST", "/api/tasks/\(id)/input", body: #"{"action":"accept","content":{"ok":true}}"#)
+        #expect(late.status == 409)
+        await app.application.shutdown()
+    }
+
     @Test func aToolKnowsItsNodeAndAttempt() async throws {
         let tools = ToolSourceCatalog()
         let app = try await RESTHarness.started(catalog: tools.catalog) { $0.engine.nodeName = "node-7" }

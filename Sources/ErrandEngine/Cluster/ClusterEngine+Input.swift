@@ -127,10 +127,18 @@ extension ClusterEngine {
     }
 
     /// The handler waiting for `requestID` was cancelled: stop waiting.
-    func abandonInput(_ id: TaskID, requestID: String) {
+    func abandonInput(_ id: TaskID, requestID: String) async {
         guard let continuation = attempts[id]?.inputs[requestID]?.continuation else { return }
         attempts[id]?.inputs[requestID] = nil
         continuation.resume(throwing: CancellationError())
+        // The tool gave up waiting but goes on: working again, the question withdrawn (as on a single node).
+        guard lifecycle != .shuttingDown, let attempt = attempts[id], attempt.phase == .running,
+            attempt.inputs.isEmpty, attempt.record.status == .inputRequired
+        else { return }
+        var record = attempt.record
+        guard record.apply(.working, message: TaskEngine.questionWithdrawn, at: clock.nowMs()) else { return }
+        attempts[id]?.record = record
+        await writeAttempt(id, serial: attempt.serial, in: .running, record, change: .status, publishing: [.status])
     }
 
     /// Fails every open input request of `id`'s attempt (it is over).
