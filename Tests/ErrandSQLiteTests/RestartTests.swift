@@ -99,9 +99,12 @@ final class RestartRunner: TaskRunner {
                 "running-retry": .working, "progress": .working, "input": .inputRequired, "running-retry-2": .working,
                 "queued-1": .queued, "queued-2": .queued, "queued-retry": .queued,
             ])
+        #expect(seen["input"]?.inputRequest?.request == ["question": "name?"])
         try await store1.close()  // the crash: from here on engine 1 cannot write
 
         let store2 = try SQLiteTaskStore(path: path)
+        // The question survived the crash with its task, for anyone to read until recovery decides its fate.
+        #expect(try await store2.task(inputID)?.inputRequest == seen["input"]?.inputRequest)
         let runner2 = RestartRunner(holding: false)
         let engine2 = TaskEngine(store: store2, runner: runner2, configuration: configuration)
         try await engine2.start()
@@ -126,6 +129,7 @@ final class RestartRunner: TaskRunner {
             #expect(task.attempt == 1)
         }
         #expect(after["progress"]?.progress == TaskProgress(current: 1, total: 2, message: "half way"))
+        #expect(after["input"]?.inputRequest == nil)  // failed: nobody can answer it any more
 
         // Running with an attempt left: queued again and re-run as attempt 2.
         for label in ["running-retry", "running-retry-2"] {
