@@ -25,6 +25,21 @@ import Testing
         #expect(own["result"]?["status"] == "working")
     }
 
+    /// Only principals who may see a task may answer its question: to anyone else it is an unknown task.
+    @Test func aForeignTaskCannotBeAnswered() async throws {
+        let harness = try await AuthHarness.started()
+        let alice = try await harness.initialize(as: "alice")
+        let id = try await harness.taskID(session: alice, as: "alice")
+        let answer = #"{"action":"accept","content":{}}"#
+        let foreign = await harness.send("POST", "/api/tasks/\(id)/input", as: "bob", body: answer)
+        #expect(foreign.status == 404)
+        let teammate = await harness.send("POST", "/api/tasks/\(id)/input", as: "carol", body: answer)
+        #expect(teammate.status == 409)  // visible to her team, but it is not waiting for input
+        let nobody = await harness.send("POST", "/api/tasks/\(id)/input", as: nil, body: answer)
+        #expect(nobody.status == 401)
+        _ = try await harness.rpc("tasks/cancel", ["taskId": .string(id)], session: alice, as: "alice")
+    }
+
     @Test func askingAboutAForeignTaskDoesNotSubscribeToItsStatus() async throws {
         let harness = try await AuthHarness.started()
         let alice = try await harness.initialize(as: "alice")
