@@ -154,6 +154,12 @@ let package = Package(
             path: "Benchmarks/CommandToolsBench",
             swiftSettings: strictSettings
         ),
+        // Helpers shared by the test targets (a plain target: test targets cannot depend on each other).
+        .target(
+            name: "ErrandTestSupport",
+            path: "Tests/ErrandTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ErrandHTTPTests",
             dependencies: ["ErrandHTTP"],
@@ -166,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandEngineTests",
-            dependencies: ["ErrandEngine", "ErrandProtocol"],
+            dependencies: ["ErrandEngine", "ErrandProtocol", "ErrandTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -193,7 +199,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandTests",
-            dependencies: ["Errand", "ErrandDemo", "ErrandHTTP", "ErrandProtocol", "ErrandEngine"],
+            dependencies: [
+                "Errand", "ErrandDemo", "ErrandHTTP", "ErrandProtocol", "ErrandEngine", "ErrandTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
     ]

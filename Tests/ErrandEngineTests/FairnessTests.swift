@@ -1,4 +1,5 @@
 import ErrandProtocol
+import ErrandTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Synchronization
 
 /// A ``MemoryTaskStore`` whose calls a test can hold at a chosen point until it lets them go, to pin down

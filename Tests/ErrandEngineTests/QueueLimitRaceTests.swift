@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 @Suite struct QueueLimitRaceTests {

@@ -1,4 +1,5 @@
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 @testable import ErrandEngine

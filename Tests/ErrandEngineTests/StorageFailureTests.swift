@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 /// Log lines of running tasks: published at once, stored with the task, seen on every node.

@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Synchronization
 import Testing
 
@@ -9,31 +10,6 @@ final class ManualClock: EngineClock {
     init(_ start: Int64 = 1_700_000_000_000) { now = Mutex(start) }
     func nowMs() -> Int64 { now.withLock { $0 } }
     func advance(byMs delta: Int64) { now.withLock { $0 += delta } }
-}
-
-/// A one-shot latch: `wait()` suspends until `open()`.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
 }
 
 /// Counts occurrences and lets a test wait for a number of them.

@@ -2,6 +2,7 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 /// `GET /api/tasks/{id}/log`: text, JSON and a live stream; and the same lines as MCP `notifications/message`.

@@ -2,37 +2,12 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
+import ErrandTestSupport
 import Logging
-import Synchronization
-
-/// A one-shot latch a test opens and tools wait on.
-final class Latch: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
-    }
-}
 
 /// The tools the tool-source tests use: a chatty one, typed ones, a fan-out parent, a restricted one.
 struct ToolSourceCatalog {
-    let latch = Latch()
+    let latch = Gate()
 
     struct Scale: Decodable, Sendable {
         var factor: Int

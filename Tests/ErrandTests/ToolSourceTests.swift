@@ -2,6 +2,7 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 /// Typed arguments, tools only some principals see, child tasks, and a catalog replaced while serving.
