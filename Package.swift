@@ -41,10 +41,13 @@ let package = Package(
             pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]
         ),
+        // epoll for ErrandHTTP's event loops on Linux (empty elsewhere).
+        .target(name: "CErrandLinux"),
         .target(
             name: "ErrandHTTP",
             dependencies: [
                 "CNghttp2",
+                .target(name: "CErrandLinux", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -3,8 +3,13 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandSQLite
-import Glibc
 public import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the program's tools.
 struct Serve: AsyncParsableCommand {
