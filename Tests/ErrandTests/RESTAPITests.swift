@@ -6,7 +6,7 @@ import Logging
 import Testing
 
 /// The REST router: discovery, routing errors, the Origin guard, readiness and metrics.
-@Suite struct RESTAPITests {
+@Suite(.shutsDownApplications) struct RESTAPITests {
     @Test func listsToolsWithTheirEffectiveTaskMode() async throws {
         let app = try await RESTHarness.started()
         let response = await app.send("GET", "/api/tools")
@@ -160,6 +160,7 @@ struct RESTHarness {
     static func started(_ configure: (inout ErrandConfiguration) -> Void = { _ in }) async throws -> RESTHarness {
         let harness = make(configure)
         try await harness.application.start()
+        StartedApplications.register(harness.application)
         return harness
     }
 

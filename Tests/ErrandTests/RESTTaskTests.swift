@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// `/api/tasks`: list, get, result (with wait), cancel and delete.
-@Suite struct RESTTaskTests {
+@Suite(.shutsDownApplications) struct RESTTaskTests {
     @Test func getsATaskAndRefusesUnknownIDs() async throws {
         let app = try await RESTHarness.started()
         let id = await app.start("sleep", #"{"seconds": 0}"#)

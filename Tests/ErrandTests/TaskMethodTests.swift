@@ -4,7 +4,7 @@ import ErrandProtocol
 import Testing
 
 /// Task-augmented requests and the tasks/* methods (docs/mcp-protocol.md §5–6, checklist 40–71).
-@Suite struct TaskMethodTests {
+@Suite(.shutsDownApplications) struct TaskMethodTests {
     func createTask(_ app: TestApplication, session: String, tool: String, arguments: JSONValue, task: JSONValue = [:])
         async throws -> JSONValue
     {

@@ -4,7 +4,7 @@ import Testing
 @testable import Errand
 
 /// Which tasks the notifier remembers to report to sessions other than the creator.
-@Suite struct TaskWatchTests {
+@Suite(.shutsDownApplications) struct TaskWatchTests {
     /// Regression: `tasks/result` watched the id before looking it up, so every refused call with an unknown
     /// id stayed in the watch table for ever (200 calls with 1 MB ids grew the server by 190 MB).
     @Test func refusedTaskLookupsLeaveNothingBehind() async throws {

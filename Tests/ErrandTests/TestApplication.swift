@@ -21,6 +21,7 @@ struct TestApplication {
             configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await app.start()
+        StartedApplications.register(app)
     }
 
     func send(_ request: HTTPRequest) async -> HTTPResponse {

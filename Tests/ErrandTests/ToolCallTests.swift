@@ -4,7 +4,7 @@ import ErrandProtocol
 import Testing
 
 /// Plain (non-task) calls: tools, resources, prompts, progress, cancellation.
-@Suite struct ToolCallTests {
+@Suite(.shutsDownApplications) struct ToolCallTests {
     @Test func toolsListDeclaresTaskModes() async throws {
         let app = try await TestApplication()
         let session = try await app.initialize()
