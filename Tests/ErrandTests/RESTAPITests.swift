@@ -147,18 +147,22 @@ struct RESTHarness {
         return catalog
     }()
 
-    static func make(_ configure: (inout ErrandConfiguration) -> Void = { _ in }) -> RESTHarness {
+    static func make(
+        clock: any EngineClock = SystemEngineClock(), _ configure: (inout ErrandConfiguration) -> Void = { _ in }
+    ) -> RESTHarness {
         var configuration = ErrandConfiguration()
         configuration.publicDirectory = nil
         configure(&configuration)
         let application = ErrandApplication(
-            configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
+            configuration: configuration, catalog: catalog, store: MemoryTaskStore(), clock: clock,
             logger: Logger(label: "rest-tests"))
         return RESTHarness(application: application)
     }
 
-    static func started(_ configure: (inout ErrandConfiguration) -> Void = { _ in }) async throws -> RESTHarness {
-        let harness = make(configure)
+    static func started(
+        clock: any EngineClock = SystemEngineClock(), _ configure: (inout ErrandConfiguration) -> Void = { _ in }
+    ) async throws -> RESTHarness {
+        let harness = make(clock: clock, configure)
         try await harness.application.start()
         StartedApplications.register(harness.application)
         return harness

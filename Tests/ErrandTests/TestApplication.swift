@@ -118,3 +118,12 @@ extension HTTPResponse {
         return try? JSONParser.parse(bytes)
     }
 }
+
+/// Polls `condition` every 10 ms until it holds or two seconds pass; returns whether it held.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<200 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
