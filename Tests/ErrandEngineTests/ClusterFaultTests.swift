@@ -12,6 +12,10 @@ final class FaultyClusterStore: ClusterStore {
     /// Final writes still to fail.
     let failuresLeft: Mutex<Int>
     let failed = Mutex(0)
+    /// Lease renewals still to fail.
+    let renewalsToFail = Mutex(0)
+    /// Runs before the next renewal reaches the store (once), e.g. to move the clock as a queued renewal would.
+    let beforeRenewal = Mutex<(@Sendable () -> Void)?>(nil)
     /// The node whose signals wait for ``signalGate``, if any.
     let heldNode: String?
     let signalGate = Gate()
@@ -60,7 +64,16 @@ final class FaultyClusterStore: ClusterStore {
         try await base.delete(ids, origin: origin)
     }
     func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {
-        try await base.renew(node: node, leases: leases, untilMs: untilMs)
+        let fail = renewalsToFail.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        if fail { throw Outage() }
+        beforeRenewal.withLock { hook in
+            defer { hook = nil }
+            return hook
+        }?()
+        return try await base.renew(node: node, leases: leases, untilMs: untilMs)
     }
     func openInputRequest(_ record: TaskRecord, lease: TaskLease, requestID: String, request: JSONValue)
         async throws -> Bool

@@ -1,6 +1,7 @@
 import ErrandEngine
 import ErrandProtocol
 import ErrandTestSupport
+import Synchronization
 import Testing
 
 /// A node that lost its store for longer than a lease (a database restart) and got it back.
@@ -42,5 +43,43 @@ import Testing
         runner.gate.open()
         await stalled.shutdown()
         await other.shutdown()
+    }
+
+    /// While its own renewal fails it takes nothing over: the store may be back for one call and gone for the next.
+    @Test func whileItsRenewalFailsANodeTakesNothingOver() async throws {
+        let store = FaultyClusterStore()
+        let clock = ManualClock()
+        let runner = ScriptedRunner()
+        let node = makeNode("A", store: store, runner: runner, clock: clock)
+        try await node.start()
+        let record = try await node.submit(submission("gate"))
+        await runner.started.wait(for: 1)
+        clock.advance(byMs: 60_001)
+        store.renewalsToFail.withLock { $0 = 1 }
+        #expect(await node.reclaimExpiredLeases().isEmpty)
+        #expect(try await store.task(record.id)?.status == .working)
+        #expect(await node.reclaimExpiredLeases().isEmpty)  // the renewal goes through: renewed, nothing taken
+        runner.gate.open()
+        #expect(try await ended(node, record.id).status == .completed)
+        await node.shutdown()
+    }
+
+    /// A renewal that waited in a queue (the pool, while the database restarted) stores an end that has passed by
+    /// the time it is written: the node renews again before it looks for expired leases.
+    @Test func aRenewalThatArrivesLateIsRenewedAgainBeforeTakingOver() async throws {
+        let store = FaultyClusterStore()
+        let clock = ManualClock()
+        let runner = ScriptedRunner()
+        let node = makeNode("A", store: store, runner: runner, clock: clock)
+        try await node.start()
+        let record = try await node.submit(submission("gate"))
+        await runner.started.wait(for: 1)
+        clock.advance(byMs: 60_001)
+        store.beforeRenewal.withLock { $0 = { clock.advance(byMs: 60_001) } }  // written a lease later than issued
+        #expect(await node.reclaimExpiredLeases().isEmpty)
+        #expect(store.base.lease(of: record.id)?.untilMs == clock.nowMs() + 60_000)
+        runner.gate.open()
+        #expect(try await ended(node, record.id).status == .completed)
+        await node.shutdown()
     }
 }

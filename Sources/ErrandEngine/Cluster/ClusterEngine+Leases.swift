@@ -6,21 +6,24 @@ extension ClusterEngine {
     /// Extends the leases of this node's running attempts to now + ``ClusterEngineConfiguration/leaseDuration``, and
     /// stops the attempts whose lease the store says is lost (cancelled, or taken over after this node stalled).
     /// The node calls this every third of the lease duration.
-    public func renewLeases() async {
+    /// - Returns: whether the store answered (there was nothing to renew, or the renewal was stored).
+    @discardableResult
+    public func renewLeases() async -> Bool {
         // A finishing attempt keeps its lease too: its final write may be retrying through a store hiccup.
         let leases = attempts.values.filter { $0.phase == .running || $0.phase == .finishing }.map(\.lease)
-        guard !leases.isEmpty else { return }
+        guard !leases.isEmpty else { return true }
         let lost: Set<TaskID>
         do {
             lost = try await store.renew(node: node, leases: leases, untilMs: clock.nowMs() + configuration.leaseMs)
         } catch {
             logger.error("could not renew leases", metadata: ["error": "\(error)"])
-            return
+            return false
         }
         for lease in leases where lost.contains(lease.taskID) && attempts[lease.taskID]?.lease == lease {
             logger.notice("lease lost; the attempt stops", metadata: ["task": "\(lease.taskID)"])
             stopAttempt(lease.taskID)
         }
+        return true
     }
 
     /// Takes over tasks whose lease ended before now (their node stopped or stalled): queued again if the retry
@@ -30,12 +33,12 @@ extension ClusterEngine {
     ///
     /// It renews its own leases first: after the store was unreachable for longer than a lease (a database
     /// restart), the leases of the attempts this node is still running have ended too, and taking those over would
-    /// fail work that is about to finish.
+    /// fail work that is about to finish. While its own renewal fails, it takes nothing over.
     /// - Returns: the tasks this node took over.
     @discardableResult
     public func reclaimExpiredLeases() async -> [TaskRecord] {
         guard lifecycle != .shuttingDown else { return [] }
-        await renewLeases()
+        guard await renewedOwnLeases() else { return [] }
         let runner = self.runner
         let now = clock.nowMs()
         let taken: [TaskRecord]
@@ -56,6 +59,18 @@ extension ClusterEngine {
         }
         if taken.contains(where: { $0.status == .queued }) { await claimRunnable() }
         return taken
+    }
+
+    /// Renews this node's leases until one renewal took less than half a lease: a renewal that waited in a queue
+    /// (the connection pool while the database was away) wrote an end that may have passed by the time it returned.
+    /// At most three tries; `false` if the store failed or every renewal was slow.
+    private func renewedOwnLeases() async -> Bool {
+        for _ in 0..<3 {
+            let issued = clock.nowMs()
+            guard await renewLeases() else { return false }
+            if clock.nowMs() - issued < configuration.leaseMs / 2 { return true }
+        }
+        return false
     }
 
     /// What a task whose lease expired becomes: queued again while `policy` allows another attempt, else failed.
