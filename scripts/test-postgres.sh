@@ -63,6 +63,7 @@ fi
 log "multi-node test"
 mkdir -p "$work/multinode"
 set +e
+export PG_DATA   # multinode.py stops and starts this server in its last scenario
 python3 Tests/postgres/multinode.py "$bin" "$PG_URL" "$work/multinode" </dev/null | tee "$work/multinode.log"
 rc=${PIPESTATUS[0]}
 set -e

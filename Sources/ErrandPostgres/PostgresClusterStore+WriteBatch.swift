@@ -9,14 +9,14 @@ extension PostgresClusterStore {
     /// stored write (origin: the lease holder) and a wake for each requeued task. Returns the ids it stored.
     /// Static, so that the store's ``FencedWriteQueue`` can call it without holding the store.
     static func storeFencedWrites(
-        _ writes: [FencedWriteQueue.Write], client: PostgresClient, channel: String, logger: Logger
+        _ writes: [FencedWriteQueue.Write], client: PostgresClient, channel: String, logger: Logger, deadline: Duration
     ) async throws(PostgresClusterStoreError) -> Set<TaskID> {
         guard !writes.isEmpty else { return [] }
         let records = writes.map(\.record)
         let requeued = records.map { $0.status == .queued }
         let ends = records.map { $0.status == .queued || $0.status.isTerminal }
         let rows = try await rows(
-            client: client, logger: logger,
+            client: client, logger: logger, deadline: deadline,
             """
             WITH u AS (
                 SELECT * FROM unnest(\(records.map(\.id.rawValue))::text[], \(records.map(\.status.rawValue))::text[],

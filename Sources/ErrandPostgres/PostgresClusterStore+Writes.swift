@@ -55,34 +55,38 @@ extension PostgresClusterStore {
     ) async throws -> [TaskRecord] {
         let logger = self.logger
         let channel = self.channel
-        return try await transaction { connection in
-            let rows = try await connection.rows(
-                """
-                SELECT \(unescaped: TaskColumns.select) FROM errand_tasks
-                WHERE status IN ('working', 'input_required') AND lease_until < \(nowMs)
-                ORDER BY lease_until LIMIT \(Int64(max(0, limit))) FOR UPDATE SKIP LOCKED
-                """, logger: logger)
-            var stored: [TaskRecord] = []
-            for row in rows {
-                let record = decide(try TaskColumns.decode(row))
-                try await connection.query(
+        // The transaction body runs in a child task (for the call's deadline), which ends before this returns.
+        return try await withoutActuallyEscaping(decide) { decide in try await reclaim(decide: decide) }
+        func reclaim(decide: @escaping @Sendable (TaskRecord) -> TaskRecord) async throws -> [TaskRecord] {
+            try await transaction { connection in
+                let rows = try await connection.rows(
                     """
-                    UPDATE errand_tasks SET status = \(record.status.rawValue), record = \(TaskColumns.body(record)),
-                        attempt = \(Int64(record.attempt)), priority = \(Int64(record.priority)),
-                        run_after = \(nowMs), lease_node = NULL, lease_until = NULL, fence = NULL, started_at = NULL
-                    WHERE id = \(record.id.rawValue)
+                    SELECT \(unescaped: TaskColumns.select) FROM errand_tasks
+                    WHERE status IN ('working', 'input_required') AND lease_until < \(nowMs)
+                    ORDER BY lease_until LIMIT \(Int64(max(0, limit))) FOR UPDATE SKIP LOCKED
                     """, logger: logger)
-                try await connection.dropInputRequests(of: record.id, logger: logger)
-                let payload = ClusterSignalPayload.change(
-                    .status, taskID: record.id, status: record.status, origin: origin)
-                try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
-                stored.append(record)
+                var stored: [TaskRecord] = []
+                for row in rows {
+                    let record = decide(try TaskColumns.decode(row))
+                    try await connection.query(
+                        """
+                        UPDATE errand_tasks SET status = \(record.status.rawValue), record = \(TaskColumns.body(record)),
+                            attempt = \(Int64(record.attempt)), priority = \(Int64(record.priority)),
+                            run_after = \(nowMs), lease_node = NULL, lease_until = NULL, fence = NULL, started_at = NULL
+                        WHERE id = \(record.id.rawValue)
+                        """, logger: logger)
+                    try await connection.dropInputRequests(of: record.id, logger: logger)
+                    let payload = ClusterSignalPayload.change(
+                        .status, taskID: record.id, status: record.status, origin: origin)
+                    try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+                    stored.append(record)
+                }
+                if stored.contains(where: { $0.status == .queued }) {
+                    let wake = ClusterSignalPayload.wake(origin: origin)
+                    try await connection.query("SELECT pg_notify(\(channel), \(wake))", logger: logger)
+                }
+                return stored
             }
-            if stored.contains(where: { $0.status == .queued }) {
-                let wake = ClusterSignalPayload.wake(origin: origin)
-                try await connection.query("SELECT pg_notify(\(channel), \(wake))", logger: logger)
-            }
-            return stored
         }
     }
 

@@ -38,8 +38,10 @@ public final class PostgresClusterStore: ClusterStore {
         self.listener = listener
         self.clientTask = clientTask
         let channel = configuration.channel
+        let deadline = configuration.callTimeout
         self.writes = FencedWriteQueue(maxBatch: 256) { batch in
-            try await Self.storeFencedWrites(batch, client: client, channel: channel, logger: logger)
+            try await Self.storeFencedWrites(
+                batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
     }
 
@@ -98,30 +100,54 @@ public final class PostgresClusterStore: ClusterStore {
 extension PostgresClusterStore {
     /// Every row `query` returns.
     func rows(_ query: PostgresQuery) async throws(PostgresClusterStoreError) -> [PostgresRow] {
-        try await Self.rows(client: client, logger: logger, query)
+        try await Self.rows(client: client, logger: logger, deadline: configuration.callTimeout, query)
     }
 
-    /// Every row `query` returns, on a connection of `client`'s pool.
-    static func rows(client: PostgresClient, logger: Logger, _ query: PostgresQuery)
+    /// Every row `query` returns, on a connection of `client`'s pool, within `deadline`.
+    static func rows(client: PostgresClient, logger: Logger, deadline: Duration, _ query: PostgresQuery)
         async throws(PostgresClusterStoreError) -> [PostgresRow]
     {
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await client.query(query, logger: logger) { rows.append(row) }
-            return rows
+            return try await withDeadline(deadline) {
+                var rows: [PostgresRow] = []
+                for try await row in try await client.query(query, logger: logger) { rows.append(row) }
+                return rows
+            }
         } catch {
             throw Self.mapped(error)
         }
     }
 
-    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws.
+    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws or the
+    /// call runs past ``PostgresClusterStoreConfiguration/callTimeout``.
     func transaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws(PostgresClusterStoreError) -> Result {
+        let client = self.client
+        let logger = self.logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await Self.withDeadline(configuration.callTimeout) {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch {
             throw Self.mapped(error)
+        }
+    }
+
+    /// Runs `work`, or throws `.database("no answer …")` once `deadline` passes and cancels it: a call waiting for a
+    /// pooled connection while the database is down leaves the pool's queue instead of waiting for it to come back.
+    static func withDeadline<Result: Sendable>(
+        _ deadline: Duration, _ work: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw PostgresClusterStoreError.database("no answer within \(deadline); is the database reachable?")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
         }
     }
 

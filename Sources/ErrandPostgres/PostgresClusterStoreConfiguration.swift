@@ -31,11 +31,15 @@ public struct PostgresClusterStoreConfiguration: Sendable {
     public var channel: String
     /// How long the server lets one statement run before cancelling it (`statement_timeout`; migrations are
     /// exempt). Every statement the store sends takes milliseconds; one that runs this long is stuck behind a lock
-    /// or a sick server, and failing it lets the engine retry instead of waiting for ever. Default 30 s;
+    /// or a sick server, and failing it lets the engine retry instead of waiting for ever. Default 10 s;
     /// `?statement_timeout=MS` in the URL.
     public var statementTimeout: Duration
     /// How long to wait for a connection to be established. Default 10 s; `?connect_timeout=SECONDS` in the URL.
     public var connectTimeout: Duration
+    /// How long one store call may take in all, waiting for a pooled connection included, before it fails: while
+    /// the database is down, submissions get a clear error (HTTP 503, JSON-RPC -32603) in this time instead of
+    /// waiting in the pool's queue. Default: ``statementTimeout`` plus 5 s; `?call_timeout=MS` in the URL.
+    public var callTimeout: Duration
 
     /// Whether the connections use TLS at all.
     public var requireTLS: Bool { tls != .disable }
@@ -43,7 +47,7 @@ public struct PostgresClusterStoreConfiguration: Sendable {
     public init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
         tls: TLSMode = .disable, maximumConnections: Int = 20, channel: String = "errand_events",
-        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
+        statementTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -55,12 +59,13 @@ public struct PostgresClusterStoreConfiguration: Sendable {
         self.channel = channel
         self.statementTimeout = statementTimeout
         self.connectTimeout = connectTimeout
+        self.callTimeout = statementTimeout + .seconds(5)
     }
 
     /// Reads `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMETERS]` (also `postgresql://`). User name and
     /// password may be percent-encoded. Parameters: `sslmode` (`disable`, `require`, `verify-ca`, `verify-full`),
-    /// `sslrootcert` (a PEM file of CA certificates), `statement_timeout` (milliseconds), `connect_timeout`
-    /// (seconds).
+    /// `sslrootcert` (a PEM file of CA certificates), `statement_timeout` and `call_timeout` (milliseconds),
+    /// `connect_timeout` (seconds).
     /// - Throws: ``PostgresClusterStoreError/invalidURL(_:reason:)`` naming what is missing or wrong.
     public init(url text: String) throws(PostgresClusterStoreError) {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
@@ -77,6 +82,7 @@ public struct PostgresClusterStoreConfiguration: Sendable {
             database: path.isEmpty ? nil : path.removingPercentEncoding)
         var sslmode = "disable"
         var rootCertificate: String?
+        var explicitCallTimeout: Duration?
         for item in url.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -87,6 +93,11 @@ public struct PostgresClusterStoreConfiguration: Sendable {
                     throw .invalidURL(text, reason: "statement_timeout must be a positive number of milliseconds")
                 }
                 statementTimeout = .milliseconds(milliseconds)
+            case "call_timeout":
+                guard let milliseconds = Int64(value), milliseconds > 0 else {
+                    throw .invalidURL(text, reason: "call_timeout must be a positive number of milliseconds")
+                }
+                explicitCallTimeout = .milliseconds(milliseconds)
             case "connect_timeout":
                 guard let seconds = Int64(value), seconds > 0 else {
                     throw .invalidURL(text, reason: "connect_timeout must be a positive number of seconds")
@@ -96,6 +107,7 @@ public struct PostgresClusterStoreConfiguration: Sendable {
                 throw .invalidURL(text, reason: "unsupported parameter '\(item.name)=\(value)'")
             }
         }
+        callTimeout = explicitCallTimeout ?? statementTimeout + .seconds(5)
         switch sslmode {
         case "disable": tls = .disable
         case "require": tls = .require

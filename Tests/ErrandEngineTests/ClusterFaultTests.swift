@@ -14,6 +14,8 @@ final class FaultyClusterStore: ClusterStore {
     let failed = Mutex(0)
     /// Lease renewals still to fail.
     let renewalsToFail = Mutex(0)
+    /// Takeover rounds still to fail.
+    let reclaimsToFail = Mutex(0)
     /// Runs before the next renewal reaches the store (once), e.g. to move the clock as a queued renewal would.
     let beforeRenewal = Mutex<(@Sendable () -> Void)?>(nil)
     /// The node whose signals wait for ``signalGate``, if any.
@@ -58,7 +60,12 @@ final class FaultyClusterStore: ClusterStore {
     func reclaimExpiredLeases(
         nowMs: Int64, limit: Int, origin: String, decide: @Sendable (TaskRecord) -> TaskRecord
     ) async throws -> [TaskRecord] {
-        try await base.reclaimExpiredLeases(nowMs: nowMs, limit: limit, origin: origin, decide: decide)
+        let fail = reclaimsToFail.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        if fail { throw Outage() }
+        return try await base.reclaimExpiredLeases(nowMs: nowMs, limit: limit, origin: origin, decide: decide)
     }
     func delete(_ ids: [TaskID], origin: String) async throws -> [TaskRecord] {
         try await base.delete(ids, origin: origin)

@@ -82,4 +82,30 @@ import Testing
         #expect(try await ended(node, record.id).status == .completed)
         await node.shutdown()
     }
+
+    /// After an outage every lease has run out: the node whose store call failed waits one lease duration once the
+    /// store answers again, and the owner renews meanwhile — its task is not taken over.
+    @Test func afterAnOutageOtherNodesWaitALeaseBeforeTakingOver() async throws {
+        let store = FaultyClusterStore()
+        let clock = ManualClock()
+        let runner = ScriptedRunner()
+        let owner = makeNode("A", store: store, runner: runner, clock: clock)
+        let other = makeNode("B", store: store, slots: 0, clock: clock)
+        try await owner.start()
+        try await other.start()
+        let record = try await owner.submit(submission("gate"))
+        await runner.started.wait(for: 1)
+        clock.advance(byMs: 60_001)  // the database was away for longer than a lease
+        store.reclaimsToFail.withLock { $0 = 1 }
+        #expect(await other.reclaimExpiredLeases().isEmpty)  // the store failed
+        #expect(await other.reclaimExpiredLeases().isEmpty)  // it answers again: B waits a lease
+        clock.advance(byMs: 30_000)
+        await owner.renewLeases()  // A renews on its own schedule meanwhile
+        clock.advance(byMs: 30_001)  // B's wait is over
+        #expect(await other.reclaimExpiredLeases().isEmpty)  // A's lease is current again: nothing to take over
+        runner.gate.open()
+        #expect(try await ended(owner, record.id).status == .completed)
+        await owner.shutdown()
+        await other.shutdown()
+    }
 }

@@ -85,10 +85,15 @@
                     == .verifyCA(caFile: nil))
             let defaults = try PostgresClusterStoreConfiguration(url: "postgres://a@db/x")
             #expect(defaults.tls == .disable)
-            #expect(defaults.statementTimeout == .seconds(30))
+            #expect(defaults.statementTimeout == .seconds(10))
+            #expect(defaults.callTimeout == .seconds(15))
+            let slow = try PostgresClusterStoreConfiguration(
+                url: "postgres://a@db/x?call_timeout=2500&statement_timeout=900")
+            #expect(slow.callTimeout == .milliseconds(2500) && slow.statementTimeout == .milliseconds(900))
             for bad in [
                 "postgres://a@db/x?sslmode=prefer", "postgres://a@db/x?sslmode=require&sslrootcert=/ca.pem",
                 "postgres://a@db/x?statement_timeout=0", "postgres://a@db/x?connect_timeout=soon",
+                "postgres://a@db/x?call_timeout=-1",
             ] {
                 #expect(throws: PostgresClusterStoreError.self) { try PostgresClusterStoreConfiguration(url: bad) }
             }

@@ -28,6 +28,11 @@ And over MCP 2026-07-28 with the tasks extension (stateless, no session):
      asks for input shows `input_required` with `inputRequests` on A's stream, `tasks/update` on A answers it and
      the handler waiting on W continues to `completed`
 
+And last, with every node up:
+
+  i. PostgreSQL is stopped and started again (PG_DATA, PG_BIN): the 20 tasks acknowledged before all complete,
+     a submission during the outage gets 503, A and B accept submissions again by themselves, A logs the loss
+
 Prints one line per check and "N passed, N failed"; exits 1 if any failed. Stops every process it started.
 """
 
@@ -402,6 +407,51 @@ def modern_push(a: str) -> None:
     listen.close()
 
 
+def pg_ctl(*args: str) -> int:
+    """Runs the test server's pg_ctl (as the postgres user when we are root); returns its exit status."""
+    command = [os.path.join(os.environ["PG_BIN"], "pg_ctl"), "-D", os.environ["PG_DATA"], "-w", "-t", "60", *args]
+    if os.getuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+
+
+def try_submit(base: str) -> int:
+    """The HTTP status of one submission (0 if the node did not answer)."""
+    try:
+        return request(base, "POST", "/api/tools/sleep/call?task=true", {"seconds": 0})[0]
+    except OSError:
+        return 0
+
+
+def database_restart(a: str, b: str) -> None:
+    """i. PostgreSQL stops and starts again under running nodes: what was acknowledged is not lost, a submission
+    during the outage is refused (never acknowledged and dropped), and the nodes recover by themselves."""
+    if not check("i: PG_DATA and PG_BIN name the test server", bool(os.environ.get("PG_DATA") and os.environ.get("PG_BIN"))):
+        return
+    acknowledged = [submit(a if i % 2 else b, "sleep", {"seconds": 2}) for i in range(20)]
+    with open(os.path.join(os.environ["PG_DATA"], "postmaster.opts")) as f:
+        options = f.read().strip().split(" ", 1)[1]  # the server's own command line, without the binary
+    stopped = time.time()
+    check("i: the database stopped", pg_ctl("stop", "-m", "fast") == 0)
+    during = try_submit(a)
+    check("i: a submission during the outage is refused with 503", during == 503, str(during))
+    check("i: the database started again",
+          pg_ctl("start", "-o", options, "-l", os.path.join(os.path.dirname(os.environ["PG_DATA"]), "postgres.log"))
+          == 0)
+    restarted = time.time()
+    check("i: A accepts submissions again by itself", wait_until(lambda: try_submit(a) == 202, 90))
+    check("i: B accepts submissions again by itself", wait_until(lambda: try_submit(b) == 202, 90))
+    print(f"info  database down {restarted - stopped:.1f} s; nodes accepting again {time.time() - restarted:.1f} s"
+          " after it came back", flush=True)
+    records = terminal(a, acknowledged, 90)
+    statuses = [r["status"] for r in records.values()]
+    check("i: every task acknowledged before the outage completed", statuses.count("completed") == 20,
+          {s: statuses.count(s) for s in set(statuses)})
+    with open(os.path.join(WORK, "node-a.err")) as f:
+        log = f.read()
+    check("i: A's log (warnings and up) says it lost the database", "lost the cluster signal connection" in log)
+
+
 def main() -> None:
     os.makedirs(os.path.join(WORK, "no-public"), exist_ok=True)
     a = serve("node-a", 0)
@@ -483,6 +533,9 @@ def main() -> None:
 
     # g. A session on B watches a task made on A.
     mcp_watch_from_other_node(a, b)
+
+    # i. The database restarts under the nodes (last: every node goes through it).
+    database_restart(a, b)
 
 
 try:

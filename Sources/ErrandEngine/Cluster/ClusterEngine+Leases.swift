@@ -17,6 +17,7 @@ extension ClusterEngine {
             lost = try await store.renew(node: node, leases: leases, untilMs: clock.nowMs() + configuration.leaseMs)
         } catch {
             logger.error("could not renew leases", metadata: ["error": "\(error)"])
+            leaseRecovery.storeFailed()
             return false
         }
         for lease in leases where lost.contains(lease.taskID) && attempts[lease.taskID]?.lease == lease {
@@ -33,7 +34,9 @@ extension ClusterEngine {
     ///
     /// It renews its own leases first: after the store was unreachable for longer than a lease (a database
     /// restart), the leases of the attempts this node is still running have ended too, and taking those over would
-    /// fail work that is about to finish. While its own renewal fails, it takes nothing over.
+    /// fail work that is about to finish. While its own renewal fails, it takes nothing over; and once the store
+    /// answers again after failing, it waits one lease duration before taking over other nodes' tasks, so that
+    /// their owners, which could not renew either, renew first.
     /// - Returns: the tasks this node took over.
     @discardableResult
     public func reclaimExpiredLeases() async -> [TaskRecord] {
@@ -41,6 +44,10 @@ extension ClusterEngine {
         guard await renewedOwnLeases() else { return [] }
         let runner = self.runner
         let now = clock.nowMs()
+        guard leaseRecovery.mayTakeOver(nowMs: now, leaseMs: configuration.leaseMs) else {
+            logger.notice("the task store answers again; taking over expired leases after one lease duration")
+            return []
+        }
         let taken: [TaskRecord]
         do {
             taken = try await store.reclaimExpiredLeases(
@@ -48,6 +55,7 @@ extension ClusterEngine {
                 decide: { record in Self.takeOver(record, policy: runner.policy(for: record), at: now) })
         } catch {
             logger.error("could not take over expired leases", metadata: ["error": "\(error)"])
+            leaseRecovery.storeFailed()
             return []
         }
         for record in taken {
@@ -84,5 +92,24 @@ extension ClusterEngine {
             if next.apply(.failed, message: message, at: now) { next.outcome = .error(.internalError(message)) }
         }
         return next
+    }
+}
+
+/// Whether a node may take over expired leases, after the store failed: every node's leases ran out while nobody
+/// could renew, so the first node back must not take over work whose node is about to renew it.
+struct LeaseRecovery {
+    private var storeFailedSinceLastRound = false
+    private var notBeforeMs: Int64 = .min
+
+    /// A store call about leases failed.
+    mutating func storeFailed() { storeFailedSinceLastRound = true }
+
+    /// Whether a takeover round at `nowMs` may run: not in the first lease duration after the store came back.
+    mutating func mayTakeOver(nowMs: Int64, leaseMs: Int64) -> Bool {
+        if storeFailedSinceLastRound {
+            storeFailedSinceLastRound = false
+            notBeforeMs = nowMs + leaseMs
+        }
+        return nowMs >= notBeforeMs
     }
 }

@@ -71,6 +71,8 @@ public actor ClusterEngine {
     var remembered: RememberedTasks
     var cachedCounts: (counts: [TaskStatus: Int], at: ContinuousClock.Instant)?
     var reaping = false
+    /// Lease handling after the store was unreachable: see ``reclaimExpiredLeases()``.
+    var leaseRecovery = LeaseRecovery()
     var nextSerial: UInt64 = 0
 
     /// An engine for node `node` over the shared `store`, running work with `runner`.
