@@ -52,6 +52,7 @@ extension TaskEngine {
         let key = owner.quotaKey
         let remaining = (activePerOwner[key] ?? 1) - 1
         activePerOwner[key] = remaining > 0 ? remaining : nil
+        activeTotal = max(0, activeTotal - 1)
         if remaining <= 0, runningPerOwner[key] == nil { ownerLimits[key] = nil }
     }
 

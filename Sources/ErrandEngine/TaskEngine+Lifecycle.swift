@@ -10,8 +10,9 @@ extension TaskEngine {
     ///
     /// A task found `queued`, `working` or `input_required` was left by an engine that stopped. If its policy
     /// allows another attempt it is queued again (history: "server restarted"); otherwise it fails with
-    /// "Server restarted while the task was running".
-    /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read.
+    /// "Server restarted while the task was running". Tasks are read in pages of `recoveryPageSize`, oldest first.
+    /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read (tasks of pages read before stay
+    ///   recovered; a later call goes on without recovering them twice).
     public func start() async throws {
         guard lifecycle == .idle else { return }
         lifecycle = .starting
@@ -21,19 +22,22 @@ extension TaskEngine {
             startWaiters = []
             for waiter in waiters { waiter.resume() }
         }
-        let counts: [TaskStatus: Int]
-        let unfinished: [TaskRecord]
+        var recovered: [TaskID] = []
         do {
-            counts = try await store.counts()
-            unfinished = try await store.unfinished()
+            countsByStatus = try await store.counts()
+            let pageSize = max(1, configuration.recoveryPageSize)
+            var position: TaskListPosition?
+            while true {
+                let page = try await store.unfinished(after: position, limit: pageSize)
+                for record in page where active[record.id] == nil {
+                    if await recover(record) { recovered.append(record.id) }
+                }
+                guard page.count == pageSize, let last = page.last else { break }
+                position = TaskListPosition(last)
+            }
         } catch {
             lifecycle = .idle  // waiting callers go on as before any start
             throw TaskEngineError.storage("recover unfinished tasks", error)
-        }
-        for (status, count) in counts { countsByStatus[status, default: 0] += count }
-        var recovered: [TaskID] = []
-        for record in unfinished.sorted(by: { $0.createdAt < $1.createdAt }) where active[record.id] == nil {
-            if await recover(record) { recovered.append(record.id) }
         }
         if !recovered.isEmpty {
             logger.info("recovered unfinished tasks", metadata: ["count": "\(recovered.count)"])
@@ -48,6 +52,7 @@ extension TaskEngine {
         let policy = runner.policy(for: record)
         if record.attempt < policy.maxAttempts {
             activePerOwner[record.owner.quotaKey, default: 0] += 1
+            activeTotal += 1
             active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
             if record.status != .queued {
                 transition(record.id, to: .queued, message: "server restarted; the task was queued again")
