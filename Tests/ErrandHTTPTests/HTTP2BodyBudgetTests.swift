@@ -118,7 +118,8 @@ struct HTTP2BodyBudgetTests {
             #expect(client.serverSettings[0x4] == 65_535)
             let ids: [Int32] = [1, 3, 5, 7, 9, 11, 13, 15]
             var burst: [UInt8] = []
-            for stream in ids { burst += Self.post(stream: stream, count: 16_384) }
+            // 40,000 bytes each: within the first window, past half of it (where automatic updates would go).
+            for stream in ids { burst += Self.post(stream: stream, count: 40_000) }
             try client.send(burst)
             try Self.roundTrip(client)
             #expect(Self.streamsGivenWindow(client) == [1, 3])
@@ -130,7 +131,7 @@ struct HTTP2BodyBudgetTests {
             try Self.roundTrip(client)
             #expect(Self.streamsGivenWindow(client) == [1, 3, 5])
             #expect(client.response(1).status == 200)
-            #expect(client.response(1).body == [UInt8](repeating: 1, count: 16_384))
+            #expect(client.response(1).body == [UInt8](repeating: 1, count: 40_000))
             #expect(ids.allSatisfy { client.response($0).resetCode == nil })
             #expect(client.goaways.isEmpty)
         }
