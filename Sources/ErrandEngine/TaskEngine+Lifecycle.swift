@@ -48,31 +48,35 @@ extension TaskEngine {
     }
 
     /// Queues `record` again or fails it. Returns whether it was queued.
+    ///
+    /// Either way the engine takes the task over first, so a failed write leaves it managed here: a task to fail
+    /// is reported failed at once and its write retried (``flush(_:)``) until the store takes it, instead of
+    /// staying `working` in the store with no engine behind it until the next start.
     private func recover(_ record: TaskRecord) async -> Bool {
         let policy = runner.policy(for: record)
+        activePerOwner[record.owner.quotaKey, default: 0] += 1
+        activeTotal += 1
+        active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
         if record.attempt < policy.maxAttempts {
-            activePerOwner[record.owner.quotaKey, default: 0] += 1
-            activeTotal += 1
-            active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
             if record.status != .queued {
                 transition(record.id, to: .queued, message: "server restarted; the task was queued again")
             }
             enqueue(record.id, priority: record.priority, owner: record.owner.quotaKey)
             return true
         }
-        var failed = record
         let message = "Server restarted while the task was running"
-        guard failed.apply(.failed, message: message, at: clock.nowMs()) else { return false }
-        failed.outcome = .error(.internalError(message))
-        do {
-            try await store.update(failed)
-        } catch {
-            logger.error("could not fail an unfinished task", metadata: ["task": "\(record.id)", "error": "\(error)"])
+        guard transition(record.id, to: .failed, message: message, outcome: .error(.internalError(message))) else {
+            active[record.id] = nil  // every unfinished status may fail; nothing to keep if that ever changes
+            releaseQuota(record.owner)
             return false
         }
-        countsByStatus[record.status, default: 0] -= 1
-        countsByStatus[.failed, default: 0] += 1
-        events.publish(.status, task: failed)
+        do {
+            try await flush(record.id)
+        } catch {
+            logger.error(
+                "could not fail an unfinished task; will retry",
+                metadata: ["task": "\(record.id)", "error": "\(error)"])
+        }
         return false
     }
 

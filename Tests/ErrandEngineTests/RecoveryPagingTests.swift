@@ -85,4 +85,31 @@ final class RecoveryReadStore: TaskStore {
         #expect(pages.map(\.count) == [4, 4, 1])
         #expect(pages.flatMap { $0 } == ordered.map(\.id))
     }
+
+    /// A task recovery must fail while the store refuses the write stays with the engine: it reads failed at
+    /// once, and the engine stores it by itself once the store works again (before, it stayed `working` in the
+    /// store, with no engine behind it, until the next start).
+    @Test(.timeLimit(.minutes(1))) func recoveryThatCannotStoreFailedRetriesUntilItIsStored() async throws {
+        let clock = ManualClock()
+        let stuck = RecoveryTests.leftover("gate", status: .working, attempt: 1, createdAt: clock.nowMs() - 1000)
+        let store = RecoveryReadStore(tasks: [stuck])
+        store.failingUpdates.store(true, ordering: .relaxed)
+        let engine = makeEngine(store: store, clock: clock)
+        let log = EventLog(engine.events)
+        defer { log.subscription.cancel() }
+        try await engine.start()
+        #expect(try await engine.task(stuck.id, for: .anonymous).status == .failed)
+        #expect(try await store.task(stuck.id)?.status == .working)
+        #expect(!log.all.contains { $0.task.id == stuck.id })  // nothing announced before it is stored
+        let waiter = Task { try await engine.waitForTerminal(stuck.id, for: .anonymous, timeout: .seconds(30)) }
+
+        store.failingUpdates.store(false, ordering: .relaxed)
+        let done = try await waiter.value
+        #expect(done.status == .failed)
+        #expect(done.statusMessage == "Server restarted while the task was running")
+        #expect(try await store.task(stuck.id)?.status == .failed)
+        #expect(log.all.contains { $0.task.id == stuck.id && $0.task.status == .failed })
+        #expect(await engine.statistics().byStatus == [.failed: 1])
+        await engine.shutdown()
+    }
 }
