@@ -28,7 +28,7 @@ extension MCPServer {
         owner.session = sessionID
         let session = MCPSession(
             id: sessionID, protocolVersion: version, clientCapabilities: capabilities,
-            clientInfo: params["clientInfo"] ?? [:], owner: owner, nowMs: clock.nowMs())
+            clientInfo: params["clientInfo"] ?? [:], owner: owner, nowMs: clock.nowMs(), logger: logger)
         guard sessions.insert(session) else {
             return (.error(id: id, error: .internalError("Too many sessions; try again later")), nil)
         }

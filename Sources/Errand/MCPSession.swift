@@ -1,10 +1,17 @@
 public import ErrandEngine
 import ErrandHTTP
 public import ErrandProtocol
+import Logging
 import Synchronization
 
 /// One MCP session: what `initialize` negotiated, the session's GET event stream, and the requests it has
 /// in flight. Thread-safe; shared by the HTTP endpoint and the task notifier.
+///
+/// Messages for the GET stream while none is open wait in a backlog of ``backlogLimit``. Like an SSE reader
+/// that falls behind (``SSEStream``), a session whose backlog overflows is not fed a silently gapped record:
+/// the backlog is dropped, further messages are counted and dropped until the client opens its GET stream,
+/// and that stream then starts with a `notifications/message` warning (``resyncNotice(dropped:)``) telling
+/// the client how many it missed and to read its tasks again (`tasks/list`, `tasks/get`).
 public final class MCPSession: Sendable {
     public let id: String
     public let protocolVersion: String
@@ -19,19 +26,29 @@ public final class MCPSession: Sendable {
         var inFlight: [JSONRPCID: @Sendable () -> Void] = [:]
         /// Messages for the GET stream while none is open (bounded).
         var backlog: [SSEEvent] = []
+        /// Messages dropped since the backlog overflowed; the next GET stream starts with the resync notice.
+        var unannouncedDrops = 0
+        /// Messages dropped over the session's life.
+        var droppedMessages = 0
         var closed = false
         /// The least severe task log line sent as `notifications/message` (`logging/setLevel`).
         var logLevel = TaskLogLevel.info
     }
 
     private let state: Mutex<State>
-    /// Most messages kept for a session with no open GET stream.
-    static let backlogLimit = 256
+    private let logger: Logger
+    /// Most messages kept for a session with no open GET stream; see the type's notes for an overflow.
+    let backlogLimit: Int
+    /// The default ``backlogLimit``.
+    static let defaultBacklogLimit = 256
 
     init(
         id: String, protocolVersion: String, clientCapabilities: JSONValue, clientInfo: JSONValue, owner: TaskOwner,
-        nowMs: Int64
+        nowMs: Int64, backlogLimit: Int = MCPSession.defaultBacklogLimit,
+        logger: Logger = Logger(label: "errand.mcp")
     ) {
+        self.backlogLimit = max(1, backlogLimit)
+        self.logger = logger
         self.id = id
         self.protocolVersion = protocolVersion
         self.clientCapabilities = clientCapabilities
@@ -53,22 +70,29 @@ public final class MCPSession: Sendable {
 
     func touch(nowMs: Int64) { state.withLock { $0.lastActivityMs = nowMs } }
 
-    /// Installs `stream` as the session's GET stream, closing any earlier one, and flushes the backlog into it.
-    /// Returns `false` (and cancels `stream`) if the session has ended.
+    /// Messages dropped over the session's life because its backlog overflowed.
+    public var droppedMessages: Int { state.withLock { $0.droppedMessages } }
+
+    /// Installs `stream` as the session's GET stream, closing any earlier one, and flushes the backlog into it
+    /// (after the resync notice, if messages were dropped). Returns `false` (and cancels `stream`) if the
+    /// session has ended.
     func attachGetStream(_ stream: SSEStream) -> Bool {
-        let attached: (previous: SSEStream?, backlog: [SSEEvent])? = state.withLock { state in
+        let attached: (previous: SSEStream?, backlog: [SSEEvent], dropped: Int)? = state.withLock { state in
             guard !state.closed else { return nil }
             let previous = state.getStream
             state.getStream = stream
             let backlog = state.backlog
+            let dropped = state.unannouncedDrops
             state.backlog = []
-            return (previous, backlog)
+            state.unannouncedDrops = 0
+            return (previous, backlog, dropped)
         }
         guard let attached else {
             stream.cancel()
             return false
         }
         attached.previous?.cancel()
+        if attached.dropped > 0 { stream.send(Self.event(Self.resyncNotice(dropped: attached.dropped))) }
         for event in attached.backlog { stream.send(event) }
         stream.onTermination { [weak self] _ in
             self?.state.withLock { state in
@@ -84,14 +108,46 @@ public final class MCPSession: Sendable {
     /// Sends an already-encoded message on the GET stream, or keeps it until one opens. Fan-out to many
     /// sessions encodes the message once and hands every session the same event.
     func sendOnGetStream(event: SSEEvent) {
-        let stream: SSEStream? = state.withLock { state in
-            guard !state.closed else { return nil }
-            if let stream = state.getStream { return stream }
-            if state.backlog.count >= Self.backlogLimit { state.backlog.removeFirst() }
-            state.backlog.append(event)
-            return nil
+        let (stream, overflowed): (SSEStream?, Int) = state.withLock { state in
+            guard !state.closed else { return (nil, 0) }
+            if let stream = state.getStream { return (stream, 0) }
+            if state.unannouncedDrops > 0 {
+                state.unannouncedDrops += 1
+                state.droppedMessages += 1
+                return (nil, 0)
+            }
+            guard state.backlog.count >= backlogLimit else {
+                state.backlog.append(event)
+                return (nil, 0)
+            }
+            let dropped = state.backlog.count + 1
+            state.backlog = []
+            state.unannouncedDrops = dropped
+            state.droppedMessages += dropped
+            return (nil, dropped)
+        }
+        if overflowed > 0 {
+            logger.notice(
+                "MCP session backlog overflowed; dropping its messages until the client opens its GET stream",
+                metadata: ["session": "\(id)", "limit": "\(backlogLimit)", "dropped": "\(overflowed)"])
         }
         stream?.send(event)
+    }
+
+    /// The first message of a GET stream opened after the backlog overflowed: a `notifications/message` at
+    /// level `warning` naming how many messages were missed and how to catch up.
+    static func resyncNotice(dropped: Int) -> JSONRPCMessage {
+        .notification(
+            method: "notifications/message",
+            params: [
+                "level": "warning", "logger": "errand",
+                "data": [
+                    "message": .string(
+                        "\(dropped) messages for this session were dropped while it had no open GET stream;"
+                            + " read your tasks again (tasks/list, tasks/get) to resynchronise"),
+                    "droppedMessages": .int(Int64(dropped)), "resync": true,
+                ],
+            ])
     }
 
     /// One JSON-RPC message as one SSE event (default event type, JSON on a single `data:` line).
@@ -122,6 +178,7 @@ public final class MCPSession: Sendable {
             state.getStream = nil
             state.inFlight = [:]
             state.backlog = []
+            state.unannouncedDrops = 0
             return result
         }
         stream?.cancel()

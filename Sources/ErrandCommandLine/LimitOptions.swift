@@ -16,12 +16,21 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Tasks one owner (principal, or session without authentication) may have running or queued.")
     var maxActiveTasksPerOwner = 1_000
 
+    @Option(
+        help: "Tasks the whole server (with PostgreSQL: the cluster) may have running, queued or waiting for input.")
+    var maxActiveTasks = TaskEngineConfiguration().maxActiveTasks
+
+    @Option(help: "Tasks the whole server (with PostgreSQL: the cluster) may have waiting for a worker.")
+    var maxQueuedTasks = TaskEngineConfiguration().maxQueuedTasks
+
     func validate() throws {
         for (name, value) in [
             ("--anonymous-submissions-per-minute", anonymousSubmissionsPerMinute),
             ("--anonymous-concurrent-tasks", anonymousConcurrentTasks),
             ("--anonymous-queued-tasks", anonymousQueuedTasks),
             ("--max-active-tasks-per-owner", maxActiveTasksPerOwner),
+            ("--max-active-tasks", maxActiveTasks),
+            ("--max-queued-tasks", maxQueuedTasks),
         ] where value < 1 || value > 10_000_000 {
             throw ValidationError("\(name) must be between 1 and 10000000")
         }
@@ -33,5 +42,7 @@ struct LimitOptions: ParsableArguments {
         configuration.defaultLimits.concurrentTasks = anonymousConcurrentTasks
         configuration.defaultLimits.queuedTasks = anonymousQueuedTasks
         configuration.engine.maxActiveTasksPerOwner = maxActiveTasksPerOwner
+        configuration.engine.maxActiveTasks = maxActiveTasks
+        configuration.engine.maxQueuedTasks = maxQueuedTasks
     }
 }

@@ -20,6 +20,9 @@ struct ActiveTask {
     struct Write {
         var record: TaskRecord
         var changes: [TaskEvent.Change]
+
+        /// Carries only progress, or nothing (a log store): a later such write supersedes it.
+        var isSupersedable: Bool { changes.allSatisfy { $0 == .progress } }
     }
 
     /// An input request made by the running attempt.
@@ -35,8 +38,11 @@ struct ActiveTask {
     var terminalWaiters: [UInt64: CheckedContinuation<TaskRecord, Never>] = [:]
     var inputs: [String: InputWait] = [:]
     var inputCount = 0
-    /// Changes not stored and published yet, oldest first.
-    var outbox: [Write] = []
+    /// Changes not stored and published yet, oldest first. While ``storeFailing``, adjacent progress-only writes
+    /// are coalesced (the latest wins), so an outage keeps at most one of them between two status changes.
+    private(set) var outbox: [Write] = []
+    /// The last attempt to store this task's writes failed (and none has succeeded since).
+    var storeFailing = false
     /// Whether a flush is storing this task's writes right now.
     var flushing = false
     /// Callers waiting for the running flush to finish; they get its storage failure, if any.
@@ -46,6 +52,30 @@ struct ActiveTask {
         self.record = record
         self.policy = policy
         self.phase = phase
+    }
+
+    /// Stages `write` after the others; while the store is failing, it replaces a progress-only write it follows.
+    mutating func stage(_ write: Write) {
+        if storeFailing, write.isSupersedable, let last = outbox.last, last.isSupersedable {
+            let progress = last.changes.contains(.progress) || write.changes.contains(.progress)
+            outbox[outbox.count - 1] = Write(record: write.record, changes: progress ? [.progress] : [])
+        } else {
+            outbox.append(write)
+        }
+    }
+
+    /// Takes every staged write, to store them.
+    mutating func takeOutbox() -> [Write] {
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    /// Puts back a `batch` the store refused in front of what was staged meanwhile, coalescing as ``stage(_:)``.
+    mutating func storeFailed(_ batch: [Write]) {
+        storeFailing = true
+        let later = outbox
+        outbox = []
+        for write in batch + later { stage(write) }
     }
 
     var runningSerial: UInt64? {

@@ -115,6 +115,10 @@ public final class MemoryTaskStore: TaskStore {
         return found.map(TaskRecordCodec.decode(trusted:))
     }
 
+    public func unfinished(after position: TaskListPosition?, limit: Int) async throws -> [TaskRecord] {
+        try await unfinished().oldestFirstPage(after: position, limit: limit)
+    }
+
     public func counts() async throws -> [TaskStatus: Int] {
         state.withLock { state in state.counts.filter { $0.value != 0 } }
     }

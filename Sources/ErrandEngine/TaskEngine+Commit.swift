@@ -26,7 +26,7 @@ extension TaskEngine {
             guard entry.record.apply(status, message: message, at: now) else { return nil }
             if let outcome { entry.record.outcome = outcome }
             if status.isTerminal { entry.phase = .ended }
-            entry.outbox.append(ActiveTask.Write(record: entry.record, changes: [.status] + extra))
+            entry.stage(ActiveTask.Write(record: entry.record, changes: [.status] + extra))
             return old
         }
         guard case .some(.some(let old)) = old else { return false }
@@ -38,7 +38,7 @@ extension TaskEngine {
 
     /// Stages a write of the current record that publishes `changes` (no status change).
     func stage(_ id: TaskID, _ changes: [TaskEvent.Change]) {
-        mutate(id) { entry in entry.outbox.append(ActiveTask.Write(record: entry.record, changes: changes)) }
+        mutate(id) { entry in entry.stage(ActiveTask.Write(record: entry.record, changes: changes)) }
     }
 
     /// Bookkeeping once a task reached a terminal status: quota, pending input requests.
@@ -52,6 +52,7 @@ extension TaskEngine {
         let key = owner.quotaKey
         let remaining = (activePerOwner[key] ?? 1) - 1
         activePerOwner[key] = remaining > 0 ? remaining : nil
+        activeTotal = max(0, activeTotal - 1)
         if remaining <= 0, runningPerOwner[key] == nil { ownerLimits[key] = nil }
     }
 
@@ -72,22 +73,17 @@ extension TaskEngine {
         guard !entry.outbox.isEmpty else { return }
         mutate(id) { $0.flushing = true }
         var failure: TaskEngineError?
-        while let batch = mutate(
-            id,
-            { entry in
-                defer { entry.outbox.removeAll(keepingCapacity: true) }
-                return entry.outbox
-            }), let latest = batch.last
-        {
+        while let batch = mutate(id, { $0.takeOutbox() }), let latest = batch.last {
             do {
                 try await store.update(latest.record)
             } catch {
                 logger.error(
                     "could not store task; will retry", metadata: ["task": "\(id)", "error": "\(error)"])
                 failure = .storage("store the task", error)
-                mutate(id) { $0.outbox.insert(contentsOf: batch, at: 0) }
+                mutate(id) { $0.storeFailed(batch) }
                 break
             }
+            mutate(id) { $0.storeFailing = false }
             for write in batch {
                 for change in write.changes { events.publish(change, task: write.record) }
             }
@@ -103,6 +99,10 @@ extension TaskEngine {
         for waiter in waiters { waiter.resume(returning: failure) }
         if let failure { throw failure }
     }
+
+    /// Staged writes not stored yet, over all tasks: bounded by the tasks and their status changes, not by how
+    /// often they report progress, however long the store is down.
+    var pendingWriteCount: Int { active.values.reduce(0) { $0 + $1.outbox.count } }
 
     /// Flushes and logs instead of throwing, for paths whose caller cannot act on a storage failure.
     func flushLogged(_ id: TaskID) async {

@@ -157,7 +157,7 @@ extension TaskEngine {
                 guard entry.runningSerial == serial, !entry.record.status.isTerminal else { return false }
                 entry.record.progress = progress
                 if let message = progress.message { entry.record.statusMessage = message }
-                entry.outbox.append(ActiveTask.Write(record: entry.record, changes: [.progress]))
+                entry.stage(ActiveTask.Write(record: entry.record, changes: [.progress]))
                 return true
             } ?? false
         if changed { await flushLogged(id) }

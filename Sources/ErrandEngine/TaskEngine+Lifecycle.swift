@@ -10,8 +10,9 @@ extension TaskEngine {
     ///
     /// A task found `queued`, `working` or `input_required` was left by an engine that stopped. If its policy
     /// allows another attempt it is queued again (history: "server restarted"); otherwise it fails with
-    /// "Server restarted while the task was running".
-    /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read.
+    /// "Server restarted while the task was running". Tasks are read in pages of `recoveryPageSize`, oldest first.
+    /// - Throws: ``TaskEngineError`` `.storage` if the store could not be read (tasks of pages read before stay
+    ///   recovered; a later call goes on without recovering them twice).
     public func start() async throws {
         guard lifecycle == .idle else { return }
         lifecycle = .starting
@@ -21,19 +22,22 @@ extension TaskEngine {
             startWaiters = []
             for waiter in waiters { waiter.resume() }
         }
-        let counts: [TaskStatus: Int]
-        let unfinished: [TaskRecord]
+        var recovered: [TaskID] = []
         do {
-            counts = try await store.counts()
-            unfinished = try await store.unfinished()
+            countsByStatus = try await store.counts()
+            let pageSize = max(1, configuration.recoveryPageSize)
+            var position: TaskListPosition?
+            while true {
+                let page = try await store.unfinished(after: position, limit: pageSize)
+                for record in page where active[record.id] == nil {
+                    if await recover(record) { recovered.append(record.id) }
+                }
+                guard page.count == pageSize, let last = page.last else { break }
+                position = TaskListPosition(last)
+            }
         } catch {
             lifecycle = .idle  // waiting callers go on as before any start
             throw TaskEngineError.storage("recover unfinished tasks", error)
-        }
-        for (status, count) in counts { countsByStatus[status, default: 0] += count }
-        var recovered: [TaskID] = []
-        for record in unfinished.sorted(by: { $0.createdAt < $1.createdAt }) where active[record.id] == nil {
-            if await recover(record) { recovered.append(record.id) }
         }
         if !recovered.isEmpty {
             logger.info("recovered unfinished tasks", metadata: ["count": "\(recovered.count)"])
@@ -44,30 +48,35 @@ extension TaskEngine {
     }
 
     /// Queues `record` again or fails it. Returns whether it was queued.
+    ///
+    /// Either way the engine takes the task over first, so a failed write leaves it managed here: a task to fail
+    /// is reported failed at once and its write retried (``flush(_:)``) until the store takes it, instead of
+    /// staying `working` in the store with no engine behind it until the next start.
     private func recover(_ record: TaskRecord) async -> Bool {
         let policy = runner.policy(for: record)
+        activePerOwner[record.owner.quotaKey, default: 0] += 1
+        activeTotal += 1
+        active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
         if record.attempt < policy.maxAttempts {
-            activePerOwner[record.owner.quotaKey, default: 0] += 1
-            active[record.id] = ActiveTask(record: record, policy: policy, phase: .ended)
             if record.status != .queued {
                 transition(record.id, to: .queued, message: "server restarted; the task was queued again")
             }
             enqueue(record.id, priority: record.priority, owner: record.owner.quotaKey)
             return true
         }
-        var failed = record
         let message = "Server restarted while the task was running"
-        guard failed.apply(.failed, message: message, at: clock.nowMs()) else { return false }
-        failed.outcome = .error(.internalError(message))
-        do {
-            try await store.update(failed)
-        } catch {
-            logger.error("could not fail an unfinished task", metadata: ["task": "\(record.id)", "error": "\(error)"])
+        guard transition(record.id, to: .failed, message: message, outcome: .error(.internalError(message))) else {
+            active[record.id] = nil  // every unfinished status may fail; nothing to keep if that ever changes
+            releaseQuota(record.owner)
             return false
         }
-        countsByStatus[record.status, default: 0] -= 1
-        countsByStatus[.failed, default: 0] += 1
-        events.publish(.status, task: failed)
+        do {
+            try await flush(record.id)
+        } catch {
+            logger.error(
+                "could not fail an unfinished task; will retry",
+                metadata: ["task": "\(record.id)", "error": "\(error)"])
+        }
         return false
     }
 

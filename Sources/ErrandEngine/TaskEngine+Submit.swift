@@ -9,7 +9,9 @@ extension TaskEngine {
     /// many tasks are ahead. The requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`); the
     /// record carries the effective value. While ``start()`` recovers tasks, this waits for it to finish.
     /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks, or the
-    ///   task would have to wait while the owner already has `queuedTasks` tasks waiting; `.shuttingDown` after
+    ///   task would have to wait while the owner already has `queuedTasks` tasks waiting, or the engine already
+    ///   has `maxActiveTasks` non-terminal tasks, or the task would have to wait while `maxQueuedTasks` tasks
+    ///   wait already; `.shuttingDown` after
     ///   ``shutdown()``, `.storage` if the store refused the task.
     public func submit(_ submission: TaskSubmission) async throws(TaskEngineError) -> TaskRecord {
         await untilStarted()
@@ -38,6 +40,7 @@ extension TaskEngine {
         let ownerMayRun = limits.concurrentTasks.map { ownerRunning < $0 } ?? true
         let startsNow = running < configuration.maxConcurrentTasks && ownerMayRun && runQueue.runnableCount == 0
         if !startsNow { try checkQueueLimit(limits, owner: quotaKey, running: ownerRunning, mayRun: ownerMayRun) }
+        try checkEngineLimits(startsNow: startsNow)
 
         let now = clock.nowMs()
         let status: TaskStatus = startsNow ? .working : .queued
@@ -58,7 +61,13 @@ extension TaskEngine {
 
         // Reserve the slot and the quota while the store works, so that concurrent submissions count this one.
         activePerOwner[quotaKey, default: 0] += 1
-        if startsNow { takeSlot(quotaKey) } else { pendingQueued[quotaKey, default: 0] += 1 }
+        activeTotal += 1
+        if startsNow {
+            takeSlot(quotaKey)
+        } else {
+            pendingQueued[quotaKey, default: 0] += 1
+            pendingQueuedTotal += 1
+        }
         // Once inserted the task can be found (a list, a guessed id) before it is in `active`: a cancel arriving
         // then waits until this submission has registered it, instead of cancelling it behind the attempt's back.
         cancellingUnmanaged[record.id] = []
@@ -118,6 +127,27 @@ extension TaskEngine {
     private func releasePendingQueued(_ owner: String) {
         let remaining = (pendingQueued[owner] ?? 1) - 1
         pendingQueued[owner] = remaining > 0 ? remaining : nil
+        pendingQueuedTotal = max(0, pendingQueuedTotal - 1)
+    }
+
+    /// Refuses a task beyond the engine-wide caps, `maxActiveTasks` and (for one that would wait)
+    /// `maxQueuedTasks`, over all owners.
+    private func checkEngineLimits(startsNow: Bool) throws(TaskEngineError) {
+        let retry = TaskEngineError.Code.quotaExceeded(retryAfterSeconds: quotaRetryAfterSeconds)
+        guard activeTotal < configuration.maxActiveTasks else {
+            throw TaskEngineError(
+                retry,
+                "Server task limit reached: \(activeTotal) tasks are running or queued on this server, the limit"
+                    + " (maxActiveTasks) is \(configuration.maxActiveTasks); wait for tasks to finish")
+        }
+        guard !startsNow else { return }
+        let waiting = runQueue.count + pendingQueuedTotal
+        guard waiting < configuration.maxQueuedTasks else {
+            throw TaskEngineError(
+                retry,
+                "Server queue full: \(waiting) tasks are waiting for a worker on this server, the limit"
+                    + " (maxQueuedTasks) is \(configuration.maxQueuedTasks); wait for tasks to start")
+        }
     }
 
     /// A submission returned: wake ``shutdown()`` once none is in flight.

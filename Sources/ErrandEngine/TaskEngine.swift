@@ -53,6 +53,10 @@ public actor TaskEngine {
     var running = 0
     /// Non-terminal tasks per ``TaskOwner/quotaKey``.
     var activePerOwner: [String: Int] = [:]
+    /// Non-terminal tasks over all owners (the sum of ``activePerOwner``): `maxActiveTasks` counts them.
+    var activeTotal = 0
+    /// Queued submissions over all owners still awaiting the store (the sum of ``pendingQueued``).
+    var pendingQueuedTotal = 0
     /// Attempts executing per ``TaskOwner/quotaKey`` (as ``running`` counts them).
     var runningPerOwner: [String: Int] = [:]
     /// The latest limits each owner with active tasks or running attempts submitted with.

@@ -205,7 +205,7 @@ public struct TaskEngineError: Error, Sendable, Hashable, CustomStringConvertibl
         case alreadyTerminal(TaskStatus)
         /// Delete of a task that is still running.
         case notTerminal
-        /// A per-owner limit was hit; retry after the given seconds.
+        /// A per-owner or engine-wide limit was hit; retry after the given seconds.
         case quotaExceeded(retryAfterSeconds: Int)
         case invalidCursor
         case shuttingDown
@@ -230,6 +230,17 @@ public struct TaskEngineConfiguration: Sendable {
     public var defaultOwnerLimits = OwnerLimits()
     /// Tasks one principal (or, unauthenticated, one session) may have running or queued. Default 1,000.
     public var maxActiveTasksPerOwner: Int = 1000
+    /// Tasks the whole engine may have running, queued or waiting for input, over all owners; a submission beyond
+    /// it is refused with `.quotaExceeded` naming the limit. Recovered tasks count but are never refused.
+    /// A ``ClusterEngine`` checks it against the shared store's counts (at most `countsMaxAge` old: soft).
+    /// Default 100,000.
+    public var maxActiveTasks: Int = 100_000
+    /// Tasks the whole engine may have waiting for a worker; a submission that would wait beyond it is refused
+    /// with `.quotaExceeded` naming the limit. A ``ClusterEngine`` checks it like ``maxActiveTasks``.
+    /// Default 50,000.
+    public var maxQueuedTasks: Int = 50_000
+    /// Unfinished tasks ``TaskEngine/start()`` reads from the store at a time while it recovers. Default 1,000.
+    public var recoveryPageSize: Int = 1000
     /// TTL when the client asks for none (ms). Default 1 hour.
     public var defaultTTLMs: Int64 = 3_600_000
     /// Smallest TTL granted (ms). Default 10 s.

@@ -25,11 +25,35 @@ public protocol TaskStore: Sendable {
     /// Up to `limit` terminal tasks whose `expiresAt` is at or before `nowMs` (any order). Never a non-terminal one.
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord]
 
-    /// Every task whose status is not terminal, for recovery when the engine starts.
+    /// Every task whose status is not terminal.
     func unfinished() async throws -> [TaskRecord]
+
+    /// Up to `limit` tasks whose status is not terminal, oldest first by (`createdAt`, `id`), strictly after
+    /// `position` in that order (`nil`: from the oldest): the engine recovers in pages of these when it starts.
+    /// Ids compare as in ``TaskListPosition/precedes(_:)``.
+    func unfinished(after position: TaskListPosition?, limit: Int) async throws -> [TaskRecord]
 
     /// How many tasks are stored in each status (statuses with none may be missing).
     func counts() async throws -> [TaskStatus: Int]
+}
+
+extension TaskStore {
+    /// Pages over ``unfinished()``: correct for any store, but reads every unfinished task for each page. Stores
+    /// that can select a page themselves (memory, SQLite) implement it.
+    public func unfinished(after position: TaskListPosition?, limit: Int) async throws -> [TaskRecord] {
+        try await unfinished().oldestFirstPage(after: position, limit: limit)
+    }
+}
+
+extension Array where Element == TaskRecord {
+    /// Up to `limit` of these records, oldest first by (`createdAt`, `id`), strictly after `position`.
+    public func oldestFirstPage(after position: TaskListPosition?, limit: Int) -> [TaskRecord] {
+        var page = self
+        // Newer than `position` is after it, oldest first.
+        if let position { page.removeAll { !TaskListPosition($0).precedes(position) } }
+        page.sort { TaskListPosition($1).precedes(TaskListPosition($0)) }
+        return Array(page.prefix(Swift.max(0, limit)))
+    }
 }
 
 /// A position in the newest-first order of tasks: (`createdAt` descending, then `id` descending).

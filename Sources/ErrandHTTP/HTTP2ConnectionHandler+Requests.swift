@@ -30,12 +30,17 @@ extension HTTP2ConnectionHandler {
     }
 
     func receiveData(_ streamID: Int32, _ data: UnsafeBufferPointer<UInt8>) -> Int32 {
-        guard let stream = streams[streamID], stream.rejection == nil else { return 0 }
+        guard let stream = streams[streamID], stream.rejection == nil else {
+            discard(data.count, on: streamID)
+            return 0
+        }
         guard stream.body.count + data.count <= configuration.maxBodyBytes else {
             reject(stream, .bodyTooLarge)
+            discard(data.count, on: streamID)
             return 0
         }
         stream.body.append(contentsOf: data)
+        hold(data.count, for: stream)
         return 0
     }
 
@@ -44,17 +49,21 @@ extension HTTP2ConnectionHandler {
         switch UInt32(frame.hd.type) {
         case NGHTTP2_HEADERS.rawValue, NGHTTP2_DATA.rawValue:
             guard let stream = streams[frame.hd.stream_id] else { return 0 }
+            if frame.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), !stream.responded, stream.rejection == nil,
+                let length = stream.fields.first(where: { $0.name == "content-length" })
+            {
+                stream.declaredBodyBytes = Int(length.value)
+            }
             if endStream {
                 requestEnded(stream)
             } else if frame.hd.type == UInt8(NGHTTP2_HEADERS.rawValue), !stream.responded {
                 if let rejection = stream.rejection {
                     reject(stream, rejection)
-                } else if let length = stream.fields.first(where: { $0.name == "content-length" }),
-                    let declared = Int(length.value), declared > configuration.maxBodyBytes
-                {
+                } else if let declared = stream.declaredBodyBytes, declared > configuration.maxBodyBytes {
                     reject(stream, .bodyTooLarge)
                 }
             }
+            admitStreams()
         case NGHTTP2_RST_STREAM.rawValue:
             if !resetBudget.spend(now: clock()) { return calm("too many stream resets") }
         case NGHTTP2_PING.rawValue:
@@ -81,11 +90,14 @@ extension HTTP2ConnectionHandler {
         guard let stream = streams.removeValue(forKey: streamID) else { return 0 }
         release(stream)
         if streams.isEmpty { idleSince = clock() }
+        admitStreams()
         return 0
     }
 
-    /// Lets go of what a stream holds: its deferred work, its event stream, its place in the counts.
+    /// Lets go of what a stream holds: its deferred work, its event stream, its place in the counts, its
+    /// share of the body budget.
     func release(_ stream: HTTP2Stream) {
+        releaseBody(of: stream)
         if !stream.requestComplete {
             stream.requestComplete = true
             incompleteRequests -= 1
@@ -142,6 +154,7 @@ extension HTTP2ConnectionHandler {
         }
         stream.task = nil
         respond(stream, with: response)
+        admitStreams()  // an event stream lets its request's body go
         pump()
     }
 
@@ -150,6 +163,7 @@ extension HTTP2ConnectionHandler {
     func reject(_ stream: HTTP2Stream, _ error: HTTPParseError) {
         stream.rejection = error
         stream.body = []
+        releaseBody(of: stream)
         guard !stream.responded else { return }
         logger.debug(
             "Rejecting HTTP/2 request",

@@ -45,6 +45,8 @@ extension HTTP2ConnectionHandler {
             if stream.isHEAD {
                 events.cancel()
             } else {
+                // The request behind an event stream is done with: its body stops counting.
+                releaseBody(of: stream)
                 startEventStream(events, on: stream)
                 hasBody = true
             }

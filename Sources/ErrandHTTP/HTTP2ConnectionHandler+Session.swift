@@ -16,6 +16,9 @@ extension HTTP2ConnectionHandler {
         nghttp2_option_set_max_continuations(options, max(0, configuration.http2MaxContinuationFrames))
         // Closed streams are forgotten at once: a client resetting streams costs no memory.
         nghttp2_option_set_no_closed_streams(options, 1)
+        // Window updates only as request bodies are let go (``HTTP2ConnectionHandler/consume(_:from:)``):
+        // flow control, not buffering, holds back a client sending faster than bodies are handled.
+        nghttp2_option_set_no_auto_window_update(options, 1)
         // nghttp2's own reset limiter stays behind ``HTTP2ResetBudget``, which answers ENHANCE_YOUR_CALM.
         let resets = UInt64(max(1, configuration.http2MaxClientResets))
         let windowSeconds = max(1, UInt64(configuration.http2ClientResetWindow.components.seconds))
@@ -31,9 +34,10 @@ extension HTTP2ConnectionHandler {
         return session
     }
 
-    /// Queues the server's SETTINGS and opens the connection's receive window.
+    /// Queues the server's SETTINGS and opens the connection's receive window (twice the body budget).
     static func submitSettings(_ session: OpaquePointer, _ configuration: HTTPServerConfiguration) {
-        let window = UInt32(clamping: min(max(configuration.http2InitialWindowSize, 65_535), Int(Int32.max)))
+        let window = UInt32(HTTPServerConfiguration.http2FirstStreamWindow)
+        let connectionWindow = configuration.http2ConnectionWindowSize
         let settings: [nghttp2_settings_entry] = [
             nghttp2_settings_entry(
                 settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
@@ -47,8 +51,8 @@ extension HTTP2ConnectionHandler {
         settings.withUnsafeBufferPointer {
             _ = nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress, $0.count)
         }
-        if window > 65_535 {
-            nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(window))
+        if connectionWindow > 65_535 {
+            nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, connectionWindow)
         }
     }
 

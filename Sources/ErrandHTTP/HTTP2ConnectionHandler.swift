@@ -60,6 +60,8 @@ final class HTTP2ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// Streams whose request has not fully arrived; while any exist, a silent client times out.
     var incompleteRequests = 0
     var eventStreamCount = 0
+    /// Request body bytes held against the connection's budget (the sum of the streams' `heldBodyBytes`).
+    var heldBodyBytes = 0
     var nextKeepAlive: UInt64?
     var idleSince: UInt64
     var lastReadAt: UInt64

@@ -13,6 +13,12 @@ final class HTTP2Stream {
     var headerListSize = 0
     var fieldCount = 0
     var body: [UInt8] = []
+    /// Body bytes counted against the connection's budget and not yet given back to its window.
+    var heldBodyBytes = 0
+    /// The body budget can hold this request's whole body: its window is open (see the body budget).
+    var admitted = false
+    /// The request's `content-length`, if it sent one.
+    var declaredBodyBytes: Int?
     /// The client has ended its side (END_STREAM received).
     var requestComplete = false
     /// A status to answer with instead of calling the responder (413, 431, 400).

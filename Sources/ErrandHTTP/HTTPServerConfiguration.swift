@@ -47,9 +47,21 @@ public struct HTTPServerConfiguration: Sendable {
     /// `SETTINGS_MAX_HEADER_LIST_SIZE`: the largest request header list (names, values and 32 bytes per
     /// field, RFC 9113 §6.5.2). A larger one → 431 on that stream. Default 32 KiB.
     public var http2MaxHeaderListSize: Int = 32 * 1024
-    /// `SETTINGS_INITIAL_WINDOW_SIZE`: request body bytes a client may send on a stream before it waits
-    /// for a `WINDOW_UPDATE`; also the connection's receive window. Default 1 MiB.
+    /// The receive window of a stream admitted to the connection's body budget
+    /// (``http2MaxConnectionBodyBytes``): request body bytes a client may send on it before it waits for a
+    /// `WINDOW_UPDATE` (at least 65,535). Every stream starts with HTTP/2's default, 65,535 bytes, as
+    /// `SETTINGS_INITIAL_WINDOW_SIZE`. Default 1 MiB.
     public var http2InitialWindowSize: Int = 1024 * 1024
+    /// Request body bytes one HTTP/2 connection may hold across all its streams: bodies still arriving,
+    /// and those of requests whose response has not been sent yet (an event stream's, until it starts).
+    /// Window updates give bytes back only as bodies are let go, so a client sending more waits instead of
+    /// being buffered (the connection's receive window is twice this, since nghttp2 announces given-back
+    /// bytes once they reach half the window). A stream may send its first 65,535
+    /// bytes at once; it is admitted to send the rest, oldest first, while the budget holds its whole body
+    /// (`content-length`, else ``maxBodyBytes``) beside what every other stream may send. Raised to
+    /// ``http2MaxConcurrentStreams`` × 65,535 + 2 × ``maxBodyBytes`` if smaller, so every request can
+    /// always finish. Default 24 MiB (the least for the other defaults).
+    public var http2MaxConnectionBodyBytes: Int = 24 * 1024 * 1024
     /// `RST_STREAM` frames a client may send within ``http2ClientResetWindow``. One more and the connection
     /// is closed with `GOAWAY ENHANCE_YOUR_CALM` (the rapid-reset attack, CVE-2023-44487). Default 200.
     public var http2MaxClientResets: Int = 200
@@ -63,4 +75,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var http2MaxContinuationFrames: Int = 8
 
     public init() {}
+
+    /// ``http2MaxConnectionBodyBytes`` as the server applies it: at least what every stream may send before
+    /// it is admitted plus two whole bodies, at most `Int32.max`, the largest window HTTP/2 allows.
+    public var effectiveHTTP2ConnectionBodyBytes: Int {
+        let floor =
+            min(max(1, http2MaxConcurrentStreams), 1 << 31) * Self.http2FirstStreamWindow + 2 * max(0, maxBodyBytes)
+        return min(max(http2MaxConnectionBodyBytes, floor), Int(Int32.max))
+    }
+
+    /// The connection's receive window: twice the body budget (nghttp2 sends a connection `WINDOW_UPDATE`
+    /// once the bytes given back reach half the window, so with the budget held and less than half given
+    /// back unannounced, the client can always send), at most `Int32.max`.
+    var http2ConnectionWindowSize: Int32 { Int32(clamping: 2 * effectiveHTTP2ConnectionBodyBytes) }
+
+    /// The window every HTTP/2 stream starts with (HTTP/2's default, sent as `SETTINGS_INITIAL_WINDOW_SIZE`).
+    public static let http2FirstStreamWindow = 65_535
+
+    /// The window of an admitted stream: ``http2InitialWindowSize``, at least 65,535, at most `Int32.max`.
+    var admittedHTTP2WindowSize: Int32 { Int32(clamping: max(http2InitialWindowSize, Self.http2FirstStreamWindow)) }
 }

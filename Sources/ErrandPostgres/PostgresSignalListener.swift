@@ -60,7 +60,7 @@ final class PostgresSignalListener: Sendable {
 
     /// A stream of the signals other nodes send (`node` is already sanitized).
     func subscribe(node: String) -> AsyncStream<ClusterSignal> {
-        let (stream, continuation) = AsyncStream<ClusterSignal>.makeStream()
+        let (stream, continuation) = ClusterSignal.makeBoundedStream()
         let added: Int? = state.withLock { state in
             guard !state.stopped else { return nil }
             let id = state.nextID
@@ -127,11 +127,11 @@ final class PostgresSignalListener: Sendable {
             return
         }
         let targets = state.withLock { state in state.subscribers.values.filter { $0.node != origin } }
-        for target in targets { target.continuation.yield(signal) }
+        for target in targets { target.continuation.yieldOrResynchronize(signal) }
     }
 
     private func broadcast(_ signal: ClusterSignal) {
         let targets = state.withLock { Array($0.subscribers.values) }
-        for target in targets { target.continuation.yield(signal) }
+        for target in targets { target.continuation.yieldOrResynchronize(signal) }
     }
 }

@@ -228,6 +228,31 @@ public final class SQLiteTaskStore: TaskStore {
         SELECT \(TaskRow.columns) FROM task WHERE status IN \(TaskStoreSchema.unfinishedStatuses)
         """
 
+    /// Reads up to `limit` rows of each unfinished status along `task_by_status` from `position` on, and
+    /// merges them: each page costs at most three index range reads of `limit` rows, however many tasks there are.
+    public func unfinished(after position: TaskListPosition?, limit: Int) async throws -> [TaskRecord] {
+        guard limit > 0 else { return [] }
+        let createdAt = position?.createdAt ?? Int64.min
+        let id = position?.id.rawValue ?? ""
+        let found = try await database.read { db in
+            var rows: [TaskRecord] = []
+            for status in [TaskStatus.queued, .working, .inputRequired] {
+                let statement = try db.cachedStatement(sql: Self.unfinishedPageSQL)
+                let arguments: StatementArguments = [status.rawValue, createdAt, id, limit]
+                rows += try Row.fetchAll(statement, arguments: arguments).map(TaskRow.decode)
+            }
+            return rows
+        }
+        return found.oldestFirstPage(after: position, limit: limit)
+    }
+
+    /// One status's unfinished tasks after a position, oldest first, in `task_by_status` order.
+    static let unfinishedPageSQL = """
+        SELECT \(TaskRow.columns) FROM task INDEXED BY task_by_status
+        WHERE status = ? AND (created_at, id) > (?, ?)
+        ORDER BY created_at, id LIMIT ?
+        """
+
     public func counts() async throws -> [TaskStatus: Int] {
         try await database.read { db in
             var counts: [TaskStatus: Int] = [:]

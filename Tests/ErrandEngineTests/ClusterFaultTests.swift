@@ -43,7 +43,17 @@ final class FaultyClusterStore: ClusterStore {
         return try await base.write(record, lease: lease, change: change, runAfterMs: runAfterMs)
     }
 
-    func task(_ id: TaskID) async throws -> TaskRecord? { try await base.task(id) }
+    /// While set, reading tasks fails (counted in ``failedReads``).
+    let failingReads = Atomic<Bool>(false)
+    let failedReads = Counter()
+
+    func task(_ id: TaskID) async throws -> TaskRecord? {
+        if failingReads.load(ordering: .relaxed) {
+            failedReads.increment()
+            throw Outage()
+        }
+        return try await base.task(id)
+    }
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] { try await base.list(query) }
     func counts() async throws -> [TaskStatus: Int] { try await base.counts() }
     func activeCount(ownerKey: String) async throws -> Int { try await base.activeCount(ownerKey: ownerKey) }

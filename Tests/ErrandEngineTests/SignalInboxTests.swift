@@ -63,3 +63,63 @@ import Testing
         continuation.finish()
     }
 }
+
+/// The inbox and the signal streams are bounded; what they cannot keep becomes a resynchronisation, never a
+/// silent loss.
+@Suite struct SignalBoundTests {
+    @Test func anOverflowingInboxCollapsesIntoOneResynchronisation() async {
+        let inbox = SignalInbox(limit: 3)
+        for index in 0..<3 { inbox.put(.changed(TaskID("t\(index)"), .status, status: .working)) }
+        #expect(inbox.droppedSignals == 0)
+        inbox.put(.wake)  // the fourth: everything waiting is replaced
+        for index in 4..<100 { inbox.put(.changed(TaskID("t\(index)"), .status, status: .working)) }
+        #expect(await inbox.take() == [.resynchronize])
+        #expect(inbox.droppedSignals == 100)
+        // After the take the inbox keeps signals again.
+        inbox.put(.wake)
+        #expect(await inbox.take() == [.wake])
+        #expect(inbox.droppedSignals == 100)
+    }
+
+    @Test func aBoundedStreamFollowsADropWithAResynchronisation() async {
+        let (stream, continuation) = ClusterSignal.makeBoundedStream(limit: 4)
+        let sent: [ClusterSignal] = (0..<10).map { .changed(TaskID("t\($0)"), .status, status: .working) }
+        for signal in sent { continuation.yieldOrResynchronize(signal) }
+        continuation.finish()
+        var received: [ClusterSignal] = []
+        for await signal in stream { received.append(signal) }
+        #expect(received.count <= 4)
+        #expect(received.last == .resynchronize)
+        #expect(received.contains(sent[9]))
+    }
+
+    @Test func aStreamWithinItsBoundDeliversEverySignal() async {
+        let (stream, continuation) = ClusterSignal.makeBoundedStream(limit: 4)
+        let sent: [ClusterSignal] = (0..<4).map { .changed(TaskID("t\($0)"), .status, status: .working) }
+        for signal in sent { continuation.yieldOrResynchronize(signal) }
+        continuation.finish()
+        var received: [ClusterSignal] = []
+        for await signal in stream { received.append(signal) }
+        #expect(received == sent)
+    }
+
+    /// A batch whose tasks cannot be read is not dropped: the node reads them again (at its next recheck) and
+    /// publishes what changed, so its subscribers still hear of another node's task.
+    @Test(.timeLimit(.minutes(1))) func aFailedBatchReadIsReadAgainInsteadOfDropped() async throws {
+        let store = FaultyClusterStore()
+        let front = makeNode("a", store: store, slots: 0) { $0.waiterRecheckInterval = .milliseconds(50) }
+        let other = makeNode("b", store: store, slots: 0)
+        try await front.start()
+        let log = EventLog(front.events)
+        defer { log.subscription.cancel() }
+        store.failingReads.store(true, ordering: .relaxed)
+        let record = try await other.submit(submission("gate"))
+        await store.failedReads.wait(for: 1)  // node A got the signal and could not read the task
+        #expect(!log.all.contains { $0.task.id == record.id })
+        store.failingReads.store(false, ordering: .relaxed)
+        #expect(try await OutageCoalescingTests.within(.seconds(10)) { log.all.contains { $0.task.id == record.id } })
+        #expect(log.all.first { $0.task.id == record.id }?.task.status == .queued)
+        await front.shutdown()
+        await other.shutdown()
+    }
+}

@@ -23,7 +23,7 @@ struct HTTP2Tests {
             #expect(response.header("server") == "errand")
             #expect(response.header("date") != nil)
             #expect(client.serverSettings[0x3] == 256)  // MAX_CONCURRENT_STREAMS
-            #expect(client.serverSettings[0x4] == 1_048_576)  // INITIAL_WINDOW_SIZE
+            #expect(client.serverSettings[0x4] == 65_535)  // INITIAL_WINDOW_SIZE: the first window of every stream
             #expect(client.serverSettings[0x6] == 32_768)  // MAX_HEADER_LIST_SIZE
         }
     }

@@ -249,4 +249,30 @@ import Testing
         #expect(try await store.counts() == expected)
         #expect(try await store.unfinished().contains { $0.id == moved.id } == false)
     }
+
+    /// Recovery's pages: unfinished tasks of every status, oldest first by (createdAt, id), strictly after the
+    /// position, never a terminal one, each once.
+    @Test(arguments: StoreKind.allCases)
+    func unfinishedPagesAreOldestFirstAcrossStatuses(kind: StoreKind) async throws {
+        let directory = TemporaryDirectory()
+        let store = try kind.make(in: directory)
+        var tasks: [TaskRecord] = []
+        for (index, status) in TaskStatus.allCases.enumerated() {
+            for copy in 0..<4 { tasks.append(record(createdAt: Int64((index + copy) % 3), status: status)) }
+        }
+        for task in tasks { try await store.insert(task) }
+        let expected = tasks.filter { !$0.status.isTerminal }
+            .sorted { TaskListPosition($1).precedes(TaskListPosition($0)) }.map(\.id)
+        var read: [TaskID] = []
+        var position: TaskListPosition?
+        while true {
+            let page = try await store.unfinished(after: position, limit: 5)
+            #expect(page.count <= 5)
+            guard let last = page.last else { break }
+            read += page.map(\.id)
+            position = TaskListPosition(last)
+        }
+        #expect(read == expected)
+        #expect(try await store.unfinished(after: nil, limit: 0).isEmpty)
+    }
 }

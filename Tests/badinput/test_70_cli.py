@@ -28,6 +28,8 @@ def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
     (["--public-dir", "/nonexistent/dashboard"], "has no index.html"),
     (["--anonymous-submissions-per-minute", "0"], "--anonymous-submissions-per-minute must be between"),
     (["--max-active-tasks-per-owner=-5"], "--max-active-tasks-per-owner must be between"),
+    (["--max-active-tasks", "0"], "--max-active-tasks must be between"),
+    (["--max-queued-tasks", "0"], "--max-queued-tasks must be between"),
     (["--tools", "/nonexistent/tools.yaml"], "/nonexistent/tools.yaml: cannot read the file"),
 ])
 def test_bad_command_line_is_refused(args: list[str], message: str) -> None:

@@ -3,6 +3,9 @@ import Logging
 
 /// Publishing: this node's own changes, and what other nodes' signals announce.
 extension ClusterEngine {
+    /// Tasks one ``recheck()`` query reads at a time.
+    static let recheckChunk = 500
+
     /// Publishes a stored change on ``events``, remembers the task's state and releases local waiters if it ended.
     func publish(_ change: TaskEvent.Change, _ record: TaskRecord) {
         if change == .deleted {
@@ -37,8 +40,11 @@ extension ClusterEngine {
             do {
                 records = try await store.tasks(ids)
             } catch {
+                // Not dropped: the next recheck (every `waiterRecheckInterval`) reads them again and publishes
+                // what changed.
+                unsyncedTasks.formUnion(ids)
                 logger.error(
-                    "could not read the tasks other nodes changed",
+                    "could not read the tasks other nodes changed; will read them again",
                     metadata: ["tasks": "\(ids.count)", "error": "\(error)"])
             }
         }
@@ -52,7 +58,8 @@ extension ClusterEngine {
             case .inputAnswered(let id, let requestID):
                 await takeAnswer(id, requestID: requestID)
             case .resynchronize:
-                logger.notice("signals may have been lost; re-reading what this node waits for")
+                logger.notice("signals may have been lost; re-reading every task this node knows of")
+                fullResyncDue = true
                 await recheck()
                 wake = true
             }
@@ -122,18 +129,28 @@ extension ClusterEngine {
         }
     }
 
-    /// Re-reads the tasks local waiters wait for and takes input answers whose signal may have been lost; publishes
-    /// what changed. Runs every ``ClusterEngineConfiguration/waiterRecheckInterval`` and on
-    /// ``ClusterSignal/resynchronize``.
+    /// Re-reads the tasks local waiters wait for, those whose signalled change could not be read
+    /// (``unsyncedTasks``) and, when a full resynchronisation is due, every task this node remembers; takes input
+    /// answers whose signal may have been lost; publishes what changed. Runs every
+    /// ``ClusterEngineConfiguration/waiterRecheckInterval`` and on ``ClusterSignal/resynchronize``. What it
+    /// cannot read stays due for the next run.
     func recheck() async {
-        let ids = Array(waiters.keys)
-        let records: [TaskID: TaskRecord]
+        var wanted = Set(waiters.keys).union(unsyncedTasks)
+        let full = fullResyncDue
+        if full { wanted.formUnion(remembered.ids) }
+        let ids = Array(wanted)
+        var records: [TaskID: TaskRecord] = [:]
         do {
-            records = try await store.tasks(ids)
+            for start in stride(from: 0, to: ids.count, by: Self.recheckChunk) {
+                let chunk = Array(ids[start..<min(start + Self.recheckChunk, ids.count)])
+                records.merge(try await store.tasks(chunk)) { _, new in new }
+            }
         } catch {
             logger.error("could not re-read tasks", metadata: ["tasks": "\(ids.count)", "error": "\(error)"])
             return
         }
+        unsyncedTasks.subtract(ids)
+        if full { fullResyncDue = false }
         for id in ids {
             if let record = records[id] {
                 publishNewLogLines(id, record)

@@ -69,6 +69,11 @@ public actor ClusterEngine {
     /// Local `waitForTerminal` calls, per task.
     var waiters: [TaskID: [UInt64: TerminalWaiter]] = [:]
     var remembered: RememberedTasks
+    /// Tasks other nodes changed whose change could not be read (a failed batch read): the next ``recheck()``
+    /// reads them again rather than dropping the change.
+    var unsyncedTasks: Set<TaskID> = []
+    /// A full resynchronisation (every remembered task) is due: signals were dropped, or the last one failed.
+    var fullResyncDue = false
     var cachedCounts: (counts: [TaskStatus: Int], at: ContinuousClock.Instant)?
     var reaping = false
     /// Lease handling after the store was unreachable: see ``reclaimExpiredLeases()``.

@@ -43,7 +43,7 @@ struct MemoryClusterState {
     /// holds the lock).
     func send(_ signal: ClusterSignal, from origin: String) {
         for subscriber in subscribers.values where subscriber.node != origin && !deaf.contains(subscriber.node) {
-            subscriber.continuation.yield(signal)
+            subscriber.continuation.yieldOrResynchronize(signal)
         }
     }
 

@@ -80,7 +80,7 @@ extension MemoryClusterStore {
     }
 
     public func signals(node: String) -> AsyncStream<ClusterSignal> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ClusterSignal.self)
+        let (stream, continuation) = ClusterSignal.makeBoundedStream()
         let id = state.withLock { state in
             state.nextSubscriberID += 1
             state.subscribers[state.nextSubscriberID] = MemoryClusterState.Subscriber(

@@ -14,6 +14,9 @@ struct RememberedTasks {
 
     subscript(id: TaskID) -> TaskRecord? { records[id]?.record }
 
+    /// Every task remembered, in no order: what a full resynchronisation re-reads.
+    var ids: [TaskID] { Array(records.keys) }
+
     mutating func note(_ record: TaskRecord) {
         guard capacity > 0 else { return }
         nextStamp += 1
