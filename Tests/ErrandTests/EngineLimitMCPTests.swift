@@ -5,7 +5,7 @@ import Testing
 
 /// The engine-wide caps as clients see them: JSON-RPC `-32029` over MCP and 429 over REST, naming the limit.
 /// Without authentication every MCP session is its own owner, so only these caps bound them together.
-struct EngineLimitMCPTests {
+@Suite(.shutsDownApplications) struct EngineLimitMCPTests {
     static func sleepTask(_ app: TestApplication, session: String) async throws -> JSONValue {
         try await app.call(
             "tools/call", ["name": "sleep", "arguments": ["seconds": 30], "task": ["ttl": 600_000]], session: session)
