@@ -32,6 +32,9 @@ public protocol ClusterStore: Sendable {
     /// How many tasks are stored in each status.
     func counts() async throws -> [TaskStatus: Int]
 
+    /// How many stored tasks `requester` may see, per target and status (as ``TaskStore/tally(visibleTo:)``).
+    func tally(visibleTo requester: TaskOwner) async throws -> TaskTally
+
     /// How many non-terminal tasks the owner with this ``TaskOwner/quotaKey`` has.
     func activeCount(ownerKey: String) async throws -> Int
 

@@ -25,11 +25,22 @@ public final class MemoryClusterStore: ClusterStore {
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
         let matching = state.withLock { state in
             state.rows.values.lazy.map(\.record).filter { record in
-                query.matches(record) && (query.after.map { $0.precedes(TaskListPosition(record)) } ?? true)
+                query.matches(record) && query.isPastCursor(TaskListPosition(record))
             }
         }
         let newestFirst = matching.sorted { TaskListPosition($0).precedes(TaskListPosition($1)) }
-        return Array(newestFirst.prefix(max(1, query.limit)))
+        let ordered = query.oldestFirst ? Array(newestFirst.reversed()) : newestFirst
+        return Array(ordered.prefix(max(1, query.limit)))
+    }
+
+    public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
+        state.withLock { state in
+            var tally = TaskTally()
+            for row in state.rows.values where requester.mayAccess(row.record.owner) {
+                tally.add(1, target: row.record.target, status: row.record.status)
+            }
+            return tally
+        }
     }
 
     public func counts() async throws -> [TaskStatus: Int] {
