@@ -26,6 +26,8 @@ public protocol TaskService: Actor {
     func statistics() async -> TaskStatistics
     /// How many tasks `requester` may see, per target and status, over every node.
     func tally(for requester: TaskOwner) async throws(TaskEngineError) -> TaskTally
+    /// The nodes serving the tasks and what each runs (one for a single server).
+    func nodes() async throws(TaskEngineError) -> [NodeReport]
 }
 
 extension TaskEngine: TaskService {

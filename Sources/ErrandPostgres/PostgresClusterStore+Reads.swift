@@ -75,6 +75,21 @@ extension PostgresClusterStore {
         return tally
     }
 
+    /// Uses `errand_tasks_leases` (only rows with a lease).
+    public func leaseHoldings() async throws -> [LeaseHolding] {
+        let rows = try await rows(
+            """
+            SELECT lease_node, target, count(*), min(lease_until), max(lease_until) FROM errand_tasks
+            WHERE lease_until IS NOT NULL AND lease_node IS NOT NULL AND status IN ('working', 'input_required')
+            GROUP BY lease_node, target
+            """)
+        return try rows.map { row in
+            let (node, target, count, earliest, latest) = try row.decode((String, String, Int64, Int64, Int64).self)
+            return LeaseHolding(
+                node: node, target: target, count: Int(count), earliestUntilMs: earliest, latestUntilMs: latest)
+        }
+    }
+
     public func counts() async throws -> [TaskStatus: Int] {
         var counts: [TaskStatus: Int] = [:]
         for row in try await rows("SELECT status, count(*) FROM errand_tasks GROUP BY status") {

@@ -74,3 +74,36 @@ extension RESTAPI {
             ]), headers: ["Cache-Control": "no-store"])
     }
 }
+
+extension RESTAPI {
+    /// `GET /api/cluster`: the nodes serving the tasks — with PostgreSQL every node holding leases, what it runs,
+    /// when it last renewed and whether it still does; with memory or SQLite the one server.
+    func cluster() -> HTTPReply {
+        Self.deferred { [self] () throws(Problem) in
+            let nodes: [NodeReport]
+            do throws(TaskEngineError) {
+                nodes = try await engine.nodes()
+            } catch {
+                throw .engine(error)
+            }
+            let now = SystemEngineClock().nowMs()
+            let mode = engine is ClusterEngine ? "cluster" : "single"
+            return Self.json(
+                .object(["mode": .string(mode), "nodes": .array(nodes.map { Self.nodeJSON($0, now: now) })]),
+                headers: ["Cache-Control": "no-store"])
+        }
+    }
+
+    static func nodeJSON(_ node: NodeReport, now: Int64) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "name": .string(node.name), "self": .bool(node.isSelf), "renewing": .bool(node.isRenewing),
+            "leases": .int(Int64(node.leases)),
+            "running": .object(node.running.mapValues { .int(Int64($0)) }),
+        ]
+        if let slots = node.workerSlots { body["workerSlots"] = .int(Int64(slots)) }
+        if let depth = node.queueDepth { body["queueDepth"] = .int(Int64(depth)) }
+        if let renewed = node.lastRenewedAtMs { body["lastRenewedAgoMs"] = .int(max(0, now - renewed)) }
+        if let end = node.earliestLeaseEndMs { body["leaseEndsInMs"] = .int(end - now) }
+        return .object(body)
+    }
+}

@@ -68,6 +68,8 @@ final class RESTAPI: Sendable {
             return allow("GET") { .immediate(events(request, query, requester)) }
         case 1 where segments[0] == "stats":
             return allow("GET") { stats(requester) }
+        case 1 where segments[0] == "cluster":
+            return allow("GET") { cluster() }
         case 2 where segments[0] == "stats" && segments[1] == "series":
             return allow("GET") { .immediate(statsSeries(query)) }
         case 2 where segments[0] == "tools" && !segments[1].isEmpty:
@@ -90,7 +92,7 @@ final class RESTAPI: Sendable {
                 Problem.notFound(
                     "There is no API route \(request.path). Routes: /api/tools, /api/tools/{name}/call, /api/tasks, "
                         + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/log, /api/tasks/{id}/input, "
-                        + "/api/tasks/{id}/cancel, /api/events, /api/stats, /api/stats/series "
+                        + "/api/tasks/{id}/cancel, /api/events, /api/stats, /api/stats/series, /api/cluster "
                         + "(described in /api/openapi.yaml)."
                 ).response)
         }

@@ -33,6 +33,26 @@ public final class MemoryClusterStore: ClusterStore {
         return Array(ordered.prefix(max(1, query.limit)))
     }
 
+    public func leaseHoldings() async throws -> [LeaseHolding] {
+        state.withLock { state in
+            var holdings: [String: LeaseHolding] = [:]
+            for row in state.rows.values {
+                guard let lease = row.lease, !row.record.status.isTerminal, row.record.status != .queued else { continue }
+                let key = lease.node + "\u{0}" + row.record.target
+                var holding =
+                    holdings[key]
+                    ?? LeaseHolding(
+                        node: lease.node, target: row.record.target, count: 0, earliestUntilMs: .max,
+                        latestUntilMs: .min)
+                holding.count += 1
+                holding.earliestUntilMs = min(holding.earliestUntilMs, lease.untilMs)
+                holding.latestUntilMs = max(holding.latestUntilMs, lease.untilMs)
+                holdings[key] = holding
+            }
+            return Array(holdings.values)
+        }
+    }
+
     public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
         state.withLock { state in
             var tally = TaskTally()
