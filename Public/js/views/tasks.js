@@ -5,10 +5,15 @@ import { windowTasks, pageState, currentFilters, currentStats, setFilters, older
 import { renderCharts } from './charts.js';
 import { renderNodes } from './nodes.js';
 
+/** What a row shows that can change (progress does not move `lastUpdatedAt`). */
+function rowKey(task) {
+  return `${task.lastUpdatedAt}|${task.status}|${task.progress?.current ?? ''}|${task.progress?.total ?? ''}|${task.statusMessage || task.progress?.message || ''}`;
+}
+
 function row(task) {
   const message = task.statusMessage || task.progress?.message || '';
   const owner = task.owner ? [task.owner.principal, task.owner.team].filter(Boolean).join(' · ') : '';
-  return h('tr', { 'data-task-id': task.id, 'data-updated': task.lastUpdatedAt },
+  return h('tr', { 'data-task-id': task.id, 'data-key': rowKey(task) },
     h('td', { 'data-label': 'Status' }, badge(task.status)),
     h('td', { 'data-label': 'Tool' }, h('a', { href: `#/tasks/${encodeURIComponent(task.id)}`, 'data-field': 'tool' }, task.tool)),
     h('td', { 'data-label': 'Progress' }, progressBar(task)),
@@ -89,7 +94,7 @@ export function renderTasks(main, tools) {
     const existing = new Map([...body.children].map((tr) => [tr.dataset.taskId, tr]));
     const rows = tasks.map((task) => {
       const current = existing.get(task.id);
-      if (current && current.dataset.updated === task.lastUpdatedAt) return current;
+      if (current && current.dataset.key === rowKey(task)) return current;
       const fresh = row(task);
       if (current && current.querySelector('[data-field="status"]')?.dataset.status !== task.status) flash(fresh);
       return fresh;
