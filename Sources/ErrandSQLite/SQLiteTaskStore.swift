@@ -213,10 +213,8 @@ public final class SQLiteTaskStore: TaskStore {
         return ("(principal IS NULL OR principal = ? OR team = ?)", [requester.principal, requester.team])
     }
 
-    /// A covering scan of `task_by_tool`, grouped in index order.
     public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
-        let (access, arguments) = Self.accessCondition(requester)
-        let sql = "SELECT target, status, COUNT(*) FROM task WHERE \(access) GROUP BY target, status"
+        let (sql, arguments) = Self.tallySQL(requester)
         return try await database.read { db in
             var tally = TaskTally()
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
@@ -229,6 +227,12 @@ public final class SQLiteTaskStore: TaskStore {
             }
             return tally
         }
+    }
+
+    /// The tally's `SELECT`: a covering scan of `task_by_tool`, grouped in index order (no temporary b-tree).
+    static func tallySQL(_ requester: TaskOwner) -> (String, StatementArguments) {
+        let (access, arguments) = accessCondition(requester)
+        return ("SELECT target, status, COUNT(*) FROM task WHERE \(access) GROUP BY target, status", arguments)
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
