@@ -48,11 +48,10 @@ extension RESTAPI {
             }
             seconds = value
         }
-        let samples = series.samples(last: seconds)
+        let (samples, since) = series.samples(last: seconds)
         func column(_ value: (TaskSeries.Sample) -> Int) -> JSONValue {
             .array(samples.map { .int(Int64(value($0))) })
         }
-        let since = (samples.first?.at ?? 0) - 1000
         let runTimes = series.runTimes(since: since).map { times -> JSONValue in
             .object([
                 "tool": .string(times.tool), "count": .int(Int64(times.count)),

@@ -114,11 +114,14 @@ final class TaskSeries: Sendable {
         }
     }
 
-    /// The samples of the last `seconds` seconds (at most ``capacity``), oldest first.
-    func samples(last seconds: Int) -> [Sample] {
+    /// The samples of the last `seconds` seconds (at most ``capacity``), oldest first, and when the span they cover
+    /// began: the end of the sample before the first one returned (`Int64.min` if none is kept).
+    func samples(last seconds: Int) -> (samples: [Sample], sinceMs: Int64) {
         state.withLock { state in
-            let ordered = state.samples[state.next...] + state.samples[..<state.next]
-            return Array(ordered.suffix(max(0, seconds)))
+            let ordered = Array(state.samples[state.next...] + state.samples[..<state.next])
+            let count = min(max(0, seconds), ordered.count)
+            let since = count < ordered.count ? ordered[ordered.count - count - 1].at : .min
+            return (Array(ordered.suffix(count)), since)
         }
     }
 
