@@ -153,13 +153,13 @@ async function start() {
 async function enter(status) {
   signedIn = true;
   showAccount(status.required ? status.principal : null);
-  try {
-    tools = await api.tools();
-  } catch {
-    tools = [];
-  }
-  // If the server is down, the list stays empty and the header says "reconnecting…" until it is back.
-  await reload().catch(() => {});
+  // The tools, the first page and the counts load at once; the page shows as soon as the tools and the first
+  // page are in (the counts fill in when they arrive). If the server is down, the list stays empty and the
+  // header says "reconnecting…" until it is back.
+  const toolsLoaded = api.tools().catch(() => []);
+  refreshStats();
+  await reload({ withStats: false }).catch(() => {});
+  tools = await toolsLoaded;
   renderCounters();
   route();
   // The queue's gauges move without events (a task waiting its turn): refresh the counts now and then too.

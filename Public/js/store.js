@@ -124,9 +124,9 @@ async function load(cursor) {
   }
 }
 
-/** Reloads the current page and the counts (after a reconnect, or a `reset` event). */
-export async function reload() {
-  await Promise.all([load(page.cursor), refreshStats()]);
+/** Reloads the current page and (unless told not to) the counts: after a reconnect, or a `reset` event. */
+export async function reload({ withStats = true } = {}) {
+  await Promise.all([load(page.cursor), withStats ? refreshStats() : null]);
   emit({ type: 'reload' });
 }
 
