@@ -73,7 +73,7 @@ function lineChart(id, title, span, lines) {
   const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': `${title}: latest ${latest}` },
     s('title', {}, title), grid, axis, paths);
   const legend = h('ul', { class: 'legend' }, lines.map((line) =>
-    h('li', { style: `--line: var(${line.color})` }, h('span', { class: 'swatch' }), `${line.name} `,
+    h('li', { style: `--line: var(${line.color})`, 'data-line': line.key }, h('span', { class: 'swatch' }), `${line.name} `,
       h('strong', { 'data-latest': line.key }, format(line.values[line.values.length - 1] ?? 0)))));
   return h('figure', { class: 'chart panel', id }, h('figcaption', {}, title), svg, legend);
 }
