@@ -24,7 +24,9 @@ import Testing
     /// The tally a requester must get, counted from the records with ``TaskOwner/mayAccess(_:)``.
     static func expectedTally(_ tasks: [TaskRecord], _ requester: TaskOwner) -> TaskTally {
         var tally = TaskTally()
-        for task in tasks where requester.mayAccess(task.owner) { tally.add(1, target: task.target, status: task.status) }
+        for task in tasks where requester.mayAccess(task.owner) {
+            tally.add(1, target: task.target, status: task.status)
+        }
         return tally
     }
 

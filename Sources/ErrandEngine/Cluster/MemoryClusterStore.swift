@@ -37,7 +37,9 @@ public final class MemoryClusterStore: ClusterStore {
         state.withLock { state in
             var holdings: [String: LeaseHolding] = [:]
             for row in state.rows.values {
-                guard let lease = row.lease, !row.record.status.isTerminal, row.record.status != .queued else { continue }
+                guard let lease = row.lease, !row.record.status.isTerminal, row.record.status != .queued else {
+                    continue
+                }
                 let key = lease.node + "\u{0}" + row.record.target
                 var holding =
                     holdings[key]
