@@ -14,7 +14,8 @@ function nodeCard(node) {
   const tools = Object.entries(node.running || {}).map(([tool, count]) => `${tool} × ${count}`).join(', ');
   return h('li', { class: 'node panel', 'data-node': node.name, 'data-state': state },
     h('div', { class: 'node-head' }, h('strong', {}, node.name), node.self ? h('span', { class: 'muted' }, ' (this server)') : null,
-      h('span', { class: 'node-state', 'data-field': 'state' }, node.renewing ? 'renewing leases' : 'stopped renewing')),
+      h('span', { class: 'node-state', 'data-field': 'state' },
+        !node.renewing ? 'stopped renewing' : node.leases > 0 ? 'renewing leases' : 'serving')),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Running'), h('dd', { 'data-field': 'leases' }, String(node.leases)),
       node.workerSlots !== undefined ? [h('dt', {}, 'Worker slots'), h('dd', {}, String(node.workerSlots))] : null,
@@ -39,7 +40,7 @@ export function renderNodes() {
       const cluster = await api.cluster();
       const stale = cluster.nodes.filter((node) => !node.renewing).length;
       summary.textContent = cluster.mode === 'cluster'
-        ? `${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'} holding leases${stale ? `, ${stale} stopped renewing` : ''}.`
+        ? `This node and every node holding leases: ${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'}${stale ? `, ${stale} stopped renewing` : ''}. Idle nodes elsewhere are not seen.`
         : 'One server (memory or SQLite store).';
       list.replaceChildren(...cluster.nodes.map(nodeCard));
     } catch {
