@@ -7,7 +7,8 @@
 # Tests/postgres/multinode.py: two `errand serve` nodes (one serve-only) and `errand worker`s as separate
 # processes (live events and cancel across nodes, over REST and over MCP — `notifications/tasks/status` and
 # progress on the GET stream, `tasks/cancel`, a session on another node watching — SIGKILL takeover, 200 tasks
-# none completed twice).
+# none completed twice) — and, when Chromium and .venv-web are there, the dashboard's nodes view
+# (Tests/web/test_cluster_view.py).
 # Stops every process and deletes the cluster on exit. Ends with "test-postgres: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -79,6 +80,21 @@ if [ "$rc" -ne 0 ]; then
         echo "--- last lines of $(basename "$f")"
         tail -n 20 "$f"
     done
+fi
+
+# The dashboard's nodes view over this cluster, in Chromium (needs what scripts/test-web.sh installs), on a
+# database of its own so that nothing the multi-node test left behind shows.
+if [ -x .venv-web/bin/python ] && command -v chromium >/dev/null 2>&1 && [ -x /usr/bin/chromedriver ]; then
+    log "dashboard cluster view (Chromium)"
+    as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U errand errand_web || die "createdb failed"
+    set +e
+    ERRAND_TEST_POSTGRES_URL="postgres://errand@127.0.0.1:$PG_PORT/errand_web" ERRAND_POSTGRES_BIN="$bin" \
+        .venv-web/bin/python -m pytest Tests/web/test_cluster_view.py -q -p no:cacheprovider </dev/null
+    rc=$?
+    set -e
+    if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+else
+    log "skipping the dashboard cluster view: no .venv-web or Chromium (scripts/test-web.sh installs them)"
 fi
 
 # A run that checked nothing (a server that never started, say) is a failure, not a pass.

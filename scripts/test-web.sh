@@ -6,6 +6,8 @@
 # memory store, runs `pytest Tests/web`, and stops the server. Exits non-zero on any failure.
 #
 # Environment: ERRAND_BIN (default .build/debug/errand; set it to skip the build),
+#              ERRAND_STORE_TOOL (default: ErrandStoreTool beside ERRAND_BIN; fills the 100,000-task file of
+#              test_dashboard_scale.py),
 #              ERRAND_PID_DIR (scripts/test.sh: each server started here leaves its pid there),
 #              PYTEST_ARGS (extra pytest arguments, e.g. "-k dashboard -x").
 set -euo pipefail
@@ -41,8 +43,10 @@ bin=${ERRAND_BIN:-}
 if [ -z "$bin" ]; then
     log "building errand"
     swift build --product errand >/dev/null
+    swift build --product ErrandStoreTool >/dev/null
     bin=.build/debug/errand
 fi
+store_tool=${ERRAND_STORE_TOOL:-$(dirname "$bin")/ErrandStoreTool}
 
 # 4. Start it on a free port and wait for "listening on http://HOST:PORT".
 mkdir -p artifacts
@@ -69,7 +73,8 @@ done
 log "server at $url"
 
 # 5. The tests. ERRAND_BIN lets tests that restart a server start their own.
-export ERRAND_WEB_URL=$url ERRAND_BIN=$root/$bin
+export ERRAND_WEB_URL=$url ERRAND_BIN=$root/$bin ERRAND_STORE_TOOL=$root/$store_tool
 [[ "$bin" = /* ]] && export ERRAND_BIN=$bin
+[[ "$store_tool" = /* ]] && export ERRAND_STORE_TOOL=$store_tool
 # shellcheck disable=SC2086
 "$venv/bin/python" -m pytest Tests/web -q -p no:cacheprovider ${PYTEST_ARGS:-}

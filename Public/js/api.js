@@ -32,7 +32,11 @@ const segment = encodeURIComponent;
 
 export const api = {
   tools: async () => (await request('GET', '/api/tools')).data.tools,
-  tasks: async (limit = 500) => (await request('GET', `/api/tasks?limit=${limit}`)).data.tasks,
+  /** One page of GET /api/tasks: {tasks, nextCursor?}; `query` is a URLSearchParams string. */
+  list: async (query) => (await request('GET', `/api/tasks?${query}`)).data,
+  stats: async () => (await request('GET', '/api/stats')).data,
+  cluster: async () => (await request('GET', '/api/cluster')).data,
+  series: async (seconds) => (await request('GET', `/api/stats/series?seconds=${seconds}`)).data,
   children: async (id) => (await request('GET', `/api/tasks?parent=${segment(id)}&limit=1000`)).data.tasks,
   task: async (id) => (await request('GET', `/api/tasks/${segment(id)}`)).data,
   result: async (id) => (await request('GET', `/api/tasks/${segment(id)}/result`)),

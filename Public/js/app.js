@@ -1,7 +1,7 @@
 // Errand dashboard: hash routes #/ (tasks), #/tasks/{id} (one task), #/new[/{tool}] (start form).
 import { h, STATUSES, statusLabel, announce, TERMINAL } from './dom.js';
 import { api } from './api.js';
-import { subscribe, connect, disconnect, reload, allTasks } from './store.js';
+import { subscribe, connect, disconnect, reload, currentStats, refreshStats } from './store.js';
 import { setToken, token, authStatus, onUnauthorized } from './auth.js';
 import { renderSignIn } from './views/signin.js';
 import { renderTasks } from './views/tasks.js';
@@ -15,6 +15,7 @@ const account = document.getElementById('account');
 let tools = [];
 let view = null;
 let signedIn = true;
+let statsInterval = null;
 
 function route() {
   if (!signedIn) return;
@@ -39,12 +40,26 @@ function route() {
   }
 }
 
+/** The true totals from GET /api/stats (every task the signed-in principal may see, not just the page). */
 function renderCounters() {
-  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const task of allTasks()) counts[task.status] = (counts[task.status] || 0) + 1;
-  counters.replaceChildren(...STATUSES.map((status) =>
-    h('div', { class: 'counter', 'data-status': status, style: `--c: var(--${status})` },
-      h('strong', { 'data-count': status }, String(counts[status])), statusLabel(status))));
+  const stats = currentStats();
+  if (!stats) return;
+  const existing = counters.querySelector('[data-count]');
+  if (!existing) {
+    counters.replaceChildren(...STATUSES.map((status) =>
+      h('div', { class: 'counter', 'data-status': status, style: `--c: var(--${status})` },
+        h('strong', { 'data-count': status }, '0'), statusLabel(status))),
+    h('div', { class: 'counter total' }, h('strong', { 'data-count': 'total' }, '0'), 'in all'));
+  }
+  for (const status of [...STATUSES, 'total']) {
+    const value = status === 'total' ? stats.total : stats.byStatus[status] ?? 0;
+    const element = counters.querySelector(`[data-count="${status}"]`);
+    const text = value.toLocaleString('en-US');
+    if (element.textContent !== text) {
+      element.textContent = text;
+      element.dataset.value = String(value);
+    }
+  }
 }
 
 subscribe((change) => {
@@ -57,7 +72,7 @@ subscribe((change) => {
     return;
   }
   if (!signedIn) return;
-  renderCounters();
+  if (change.type === 'stats') renderCounters();
   if (change.type === 'reload' && tools.length === 0) {
     // The server was unreachable when the page loaded: fetch the tools now that it answers.
     api.tools().then((list) => { tools = list; route(); }).catch(() => {});
@@ -138,15 +153,18 @@ async function start() {
 async function enter(status) {
   signedIn = true;
   showAccount(status.required ? status.principal : null);
-  try {
-    tools = await api.tools();
-  } catch {
-    tools = [];
-  }
-  // If the server is down, the list stays empty and the header says "reconnecting…" until it is back.
-  await reload().catch(() => {});
+  // The tools, the first page and the counts load at once; the page shows as soon as the tools and the first
+  // page are in (the counts fill in when they arrive). If the server is down, the list stays empty and the
+  // header says "reconnecting…" until it is back.
+  const toolsLoaded = api.tools().catch(() => []);
+  refreshStats();
+  await reload({ withStats: false }).catch(() => {});
+  tools = await toolsLoaded;
   renderCounters();
   route();
+  // The queue's gauges move without events (a task waiting its turn): refresh the counts now and then too.
+  clearInterval(statsInterval);
+  statsInterval = setInterval(() => { if (signedIn) refreshStats(); }, 5000);
   connect();
 }
 

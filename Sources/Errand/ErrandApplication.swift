@@ -177,6 +177,7 @@ public final class ErrandApplication: HTTPResponder {
         sweeper.withLock { $0 }?.cancel()
         authPoller.withLock { $0 }?.cancel()
         rest.metrics.stop()
+        rest.seriesRecorder.stop()
         mcp.shutdown()
         await engine.shutdown()
     }

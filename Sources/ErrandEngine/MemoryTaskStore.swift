@@ -10,8 +10,11 @@ public final class MemoryTaskStore: TaskStore {
     private struct State {
         var index = MemoryTaskIndex()
         var counts: [TaskStatus: Int] = [:]
+        /// Tasks per owner, target and status, for ``tally(visibleTo:)``.
+        var tally: [TallyKey: Int] = [:]
 
         mutating func insert(_ task: TaskRecord) {
+            tally.add(1, TallyKey(owner: task.owner, target: task.target, status: task.status))
             index.insert(
                 MemoryTaskIndex.Entry(
                     key: CompactTaskKey(task.id), createdAt: task.createdAt, expiresAt: task.expiresAt ?? .max,
@@ -49,6 +52,8 @@ public final class MemoryTaskStore: TaskStore {
             if old.status != task.status {
                 state.counts[old.status, default: 0] -= 1
                 state.counts[task.status, default: 0] += 1
+                state.tally.add(-1, TallyKey(owner: task.owner, target: task.target, status: old.status))
+                state.tally.add(1, TallyKey(owner: task.owner, target: task.target, status: task.status))
             }
             if old.createdAt != task.createdAt { state.index.setCreatedAt(task.createdAt, at: position) }
         }
@@ -65,14 +70,28 @@ public final class MemoryTaskStore: TaskStore {
         let afterKey = query.after.map { CompactTaskKey($0.id) }
         let found = state.withLock { state -> [[UInt8]] in
             var found: [[UInt8]] = []
-            var position = state.index.order.count
+            let order = state.index.order
+            // Newest first walks `order` (oldest first) downwards from the end or the cursor; oldest first upwards.
+            var position = query.oldestFirst ? 0 : order.count
             if let after = query.after, let afterKey {
                 position = state.index.boundary(createdAt: after.createdAt, key: afterKey)
+                if query.oldestFirst, position < order.count, state.index[Int(order[position])].key == afterKey {
+                    position += 1
+                }
             }
-            while position > 0, found.count < limit {
-                position -= 1
-                let entry = state.index[Int(state.index.order[position])]
-                if let createdAfter = query.createdAfter, entry.createdAt < createdAfter { break }
+            while found.count < limit {
+                let entry: MemoryTaskIndex.Entry
+                if query.oldestFirst {
+                    guard position < order.count else { break }
+                    entry = state.index[Int(order[position])]
+                    position += 1
+                    if let createdBefore = query.createdBefore, entry.createdAt >= createdBefore { break }
+                } else {
+                    guard position > 0 else { break }
+                    position -= 1
+                    entry = state.index[Int(order[position])]
+                    if let createdAfter = query.createdAfter, entry.createdAt < createdAfter { break }
+                }
                 if let statuses = query.statuses, !statuses.contains(entry.status) { continue }
                 let header = TaskRecordCodec.header(trusted: entry.bytes)
                 guard
@@ -92,7 +111,11 @@ public final class MemoryTaskStore: TaskStore {
     public func delete(_ ids: [TaskID]) async throws {
         let keys = ids.map(CompactTaskKey.init)
         state.withLock { state in
-            for entry in state.index.remove(keys) { state.counts[entry.status, default: 0] -= 1 }
+            for entry in state.index.remove(keys) {
+                state.counts[entry.status, default: 0] -= 1
+                let header = TaskRecordCodec.header(trusted: entry.bytes)
+                state.tally.add(-1, TallyKey(owner: header.owner, target: header.target, status: entry.status))
+            }
         }
     }
 
@@ -121,6 +144,11 @@ public final class MemoryTaskStore: TaskStore {
 
     public func counts() async throws -> [TaskStatus: Int] {
         state.withLock { state in state.counts.filter { $0.value != 0 } }
+    }
+
+    /// From a running table kept by every write: O(owners × targets × statuses), not O(tasks).
+    public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
+        state.withLock { state in state.tally.tally(visibleTo: requester) }
     }
 }
 

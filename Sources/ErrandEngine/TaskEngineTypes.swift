@@ -172,6 +172,12 @@ public struct TaskListQuery: Sendable, Hashable {
     public var limit: Int
     /// Only the tasks this task started, if set.
     public var parent: TaskID?
+    /// Only the tasks of this principal (``TaskOwner/principal``), if set.
+    public var principal: String?
+    /// Only the tasks of this team (``TaskOwner/team``), if set.
+    public var team: String?
+    /// Oldest first instead of newest first (a cursor belongs to the order its page was listed in).
+    public var oldestFirst = false
     public init(
         scope: TaskListScope, statuses: Set<TaskStatus>? = nil, target: String? = nil, createdAfter: Int64? = nil,
         createdBefore: Int64? = nil, cursor: String? = nil, limit: Int = 100

@@ -41,7 +41,8 @@ extension TaskListQuery {
         if case .session(let name) = scope { session = name }
         let query = TaskStoreQuery(
             requester: requester, session: session, statuses: statuses, target: target, createdAfter: createdAfter,
-            createdBefore: createdBefore, after: after, limit: pageSize + 1, parent: parent)
+            createdBefore: createdBefore, after: after, limit: pageSize + 1, parent: parent, principal: principal,
+            team: team, oldestFirst: oldestFirst)
         return (query, pageSize)
     }
 }

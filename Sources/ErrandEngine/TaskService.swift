@@ -24,6 +24,10 @@ public protocol TaskService: Actor {
         async throws(TaskEngineError) -> TaskRecord
     func provideInput(taskID: TaskID, requestID: String, response: JSONValue) async throws(TaskEngineError)
     func statistics() async -> TaskStatistics
+    /// How many tasks `requester` may see, per target and status, over every node.
+    func tally(for requester: TaskOwner) async throws(TaskEngineError) -> TaskTally
+    /// The nodes serving the tasks and what each runs (one for a single server).
+    func nodes() async throws(TaskEngineError) -> [NodeReport]
 }
 
 extension TaskEngine: TaskService {

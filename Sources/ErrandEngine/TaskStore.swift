@@ -16,7 +16,8 @@ public protocol TaskStore: Sendable {
     /// The task with `id`, or `nil` if none is stored.
     func task(_ id: TaskID) async throws -> TaskRecord?
 
-    /// The tasks `query` selects, newest first by (`createdAt`, `id`), at most `query.limit` of them.
+    /// The tasks `query` selects, newest first by (`createdAt`, `id`) (oldest first if `query.oldestFirst`), at most
+    /// `query.limit` of them.
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord]
 
     /// Deletes the tasks with these ids; unknown ids are ignored.
@@ -35,6 +36,9 @@ public protocol TaskStore: Sendable {
 
     /// How many tasks are stored in each status (statuses with none may be missing).
     func counts() async throws -> [TaskStatus: Int]
+
+    /// How many stored tasks `requester` may see (``TaskOwner/mayAccess(_:)``), per target and status.
+    func tally(visibleTo requester: TaskOwner) async throws -> TaskTally
 }
 
 extension TaskStore {
@@ -96,13 +100,22 @@ public struct TaskStoreQuery: Sendable, Hashable {
     public var limit: Int
     /// Only tasks started by this task (``TaskRecord/parent``), if set.
     public var parent: TaskID?
+    /// Only tasks whose `owner.principal` equals this, if set.
+    public var principal: String?
+    /// Only tasks whose `owner.team` equals this, if set.
+    public var team: String?
+    /// Oldest first by (`createdAt`, `id`) instead of newest first; `after` is then a position to go past upwards.
+    public var oldestFirst: Bool
 
     public init(
         requester: TaskOwner, session: String? = nil, statuses: Set<TaskStatus>? = nil, target: String? = nil,
         createdAfter: Int64? = nil, createdBefore: Int64? = nil, after: TaskListPosition? = nil, limit: Int,
-        parent: TaskID? = nil
+        parent: TaskID? = nil, principal: String? = nil, team: String? = nil, oldestFirst: Bool = false
     ) {
         self.parent = parent
+        self.principal = principal
+        self.team = team
+        self.oldestFirst = oldestFirst
         self.requester = requester
         self.session = session
         self.statuses = statuses
@@ -119,9 +132,17 @@ public struct TaskStoreQuery: Sendable, Hashable {
         return matches(owner: task.owner, status: task.status, target: task.target, createdAt: task.createdAt)
     }
 
+    /// Whether a task at `position` comes after ``after`` in this query's order (always, without `after`).
+    public func isPastCursor(_ position: TaskListPosition) -> Bool {
+        guard let after else { return true }
+        return oldestFirst ? position.precedes(after) : after.precedes(position)
+    }
+
     /// Whether a task with these fields meets every condition except the position, the limit and `parent`.
     public func matches(owner: TaskOwner, status: TaskStatus, target taskTarget: String, createdAt: Int64) -> Bool {
         if let session, owner.session != session { return false }
+        if let principal, owner.principal != principal { return false }
+        if let team, owner.team != team { return false }
         if let statuses, !statuses.contains(status) { return false }
         if let target, target != taskTarget { return false }
         if let createdAfter, createdAt < createdAfter { return false }

@@ -34,24 +34,60 @@ extension PostgresClusterStore {
         if let after = query.createdAfter { conditions.append("created_at >= \(bind(after))") }
         if let before = query.createdBefore { conditions.append("created_at < \(bind(before))") }
         if let position = query.after {
-            conditions.append("(created_at, id) < (\(bind(position.createdAt)), \(bind(position.id.rawValue)))")
+            let comparison = query.oldestFirst ? ">" : "<"
+            conditions.append(
+                "(created_at, id) \(comparison) (\(bind(position.createdAt)), \(bind(position.id.rawValue)))")
         }
-        // TaskOwner.mayAccess: an owner without a principal is open to all; else same principal or same team.
-        let requester = query.requester
-        if requester.principal == nil, requester.team == nil {
-            conditions.append("principal IS NULL")
-        } else {
-            var access = "principal IS NULL"
-            if let principal = requester.principal { access += " OR principal = \(bind(principal))" }
-            if let team = requester.team { access += " OR (team IS NOT NULL AND team = \(bind(team)))" }
-            conditions.append("(\(access))")
-        }
+        if let principal = query.principal { conditions.append("principal = \(bind(principal))") }
+        if let team = query.team { conditions.append("team = \(bind(team))") }
+        conditions.append(Self.accessCondition(query.requester, bind: bind))
         let limit = bind(Int64(max(1, query.limit)))
+        let order = query.oldestFirst ? "created_at ASC, id ASC" : "created_at DESC, id DESC"
         let sql = """
             SELECT \(TaskColumns.select) FROM errand_tasks WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            ORDER BY \(order) LIMIT \(limit)
             """
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(TaskColumns.decode)
+    }
+
+    /// ``TaskOwner/mayAccess(_:)`` in SQL: an owner without a principal is open to all; else same principal or
+    /// same team. `bind` adds a parameter and returns its placeholder.
+    static func accessCondition(_ requester: TaskOwner, bind: (String) -> String) -> String {
+        guard requester.principal != nil || requester.team != nil else { return "principal IS NULL" }
+        var access = "principal IS NULL"
+        if let principal = requester.principal { access += " OR principal = \(bind(principal))" }
+        if let team = requester.team { access += " OR (team IS NOT NULL AND team = \(bind(team)))" }
+        return "(\(access))"
+    }
+
+    public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
+        var binds = PostgresBindings()
+        let access = Self.accessCondition(requester) { value in
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        let sql = "SELECT target, status, count(*) FROM errand_tasks WHERE \(access) GROUP BY target, status"
+        var tally = TaskTally()
+        for row in try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)) {
+            let (target, text, count) = try row.decode((String, String, Int64).self)
+            if let status = TaskStatus(rawValue: text) { tally.add(Int(count), target: target, status: status) }
+        }
+        return tally
+    }
+
+    /// Uses `errand_tasks_leases` (only rows with a lease).
+    public func leaseHoldings() async throws -> [LeaseHolding] {
+        let rows = try await rows(
+            """
+            SELECT lease_node, target, count(*), min(lease_until), max(lease_until) FROM errand_tasks
+            WHERE lease_until IS NOT NULL AND lease_node IS NOT NULL AND status IN ('working', 'input_required')
+            GROUP BY lease_node, target
+            """)
+        return try rows.map { row in
+            let (node, target, count, earliest, latest) = try row.decode((String, String, Int64, Int64, Int64).self)
+            return LeaseHolding(
+                node: node, target: target, count: Int(count), earliestUntilMs: earliest, latestUntilMs: latest)
+        }
     }
 
     public func counts() async throws -> [TaskStatus: Int] {

@@ -184,22 +184,55 @@ public final class SQLiteTaskStore: TaskStore {
             arguments += [createdBefore]
         }
         if let after = query.after {
-            conditions.append("(created_at, id) < (?, ?)")
+            conditions.append(query.oldestFirst ? "(created_at, id) > (?, ?)" : "(created_at, id) < (?, ?)")
             arguments += [after.createdAt, after.id.rawValue]
         }
-        // TaskOwner.mayAccess: an owner without a principal is open to all; else same principal or same team.
-        let requester = query.requester
-        if requester.principal == nil, requester.team == nil {
-            conditions.append("principal IS NULL")
-        } else {
-            conditions.append("(principal IS NULL OR principal = ? OR team = ?)")
-            arguments += [requester.principal, requester.team]
+        if let principal = query.principal {
+            conditions.append("principal = ?")
+            arguments += [principal]
         }
+        if let team = query.team {
+            conditions.append("team = ?")
+            arguments += [team]
+        }
+        let (access, accessArguments) = accessCondition(query.requester)
+        conditions.append(access)
+        arguments += accessArguments
         arguments += [max(1, query.limit)]
+        let order = query.oldestFirst ? "created_at ASC, id ASC" : "created_at DESC, id DESC"
         let sql =
             "SELECT \(TaskRow.columns) FROM task WHERE " + conditions.joined(separator: " AND ")
-            + " ORDER BY created_at DESC, id DESC LIMIT ?"
+            + " ORDER BY \(order) LIMIT ?"
         return (sql, arguments)
+    }
+
+    /// ``TaskOwner/mayAccess(_:)`` in SQL: an owner without a principal is open to all; else same principal or
+    /// same team.
+    static func accessCondition(_ requester: TaskOwner) -> (String, StatementArguments) {
+        if requester.principal == nil, requester.team == nil { return ("principal IS NULL", []) }
+        return ("(principal IS NULL OR principal = ? OR team = ?)", [requester.principal, requester.team])
+    }
+
+    public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
+        let (sql, arguments) = Self.tallySQL(requester)
+        return try await database.read { db in
+            var tally = TaskTally()
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            while let row = try rows.next() {
+                guard let text = String.fromDatabaseValue(row[1]), let status = TaskStatus(rawValue: text) else {
+                    throw SQLiteTaskStoreError.corruptRecord(
+                        id: "?", reason: "unknown status \(row[1] as DatabaseValue)")
+                }
+                tally.add(row[2], target: row[0], status: status)
+            }
+            return tally
+        }
+    }
+
+    /// The tally's `SELECT`: a covering scan of `task_by_tool`, grouped in index order (no temporary b-tree).
+    static func tallySQL(_ requester: TaskOwner) -> (String, StatementArguments) {
+        let (access, arguments) = accessCondition(requester)
+        return ("SELECT target, status, COUNT(*) FROM task WHERE \(access) GROUP BY target, status", arguments)
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {

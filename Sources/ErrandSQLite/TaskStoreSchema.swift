@@ -50,6 +50,15 @@ enum TaskStoreSchema {
                     CREATE INDEX task_by_parent ON task (parent, created_at, id) WHERE parent IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("3 index tasks by tool and team") { db in
+            try db.execute(
+                sql: """
+                    -- tally(visibleTo:): counts per tool and status, read from this index alone.
+                    CREATE INDEX task_by_tool ON task (target, status, principal, team);
+                    -- Lists filtered by team (GET /api/tasks?team=).
+                    CREATE INDEX task_by_team ON task (team, created_at, id) WHERE team IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 

@@ -44,13 +44,13 @@ import Testing
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
             #expect(
                 try TaskStoreSchema.migrator.appliedIdentifiers(db) == [
-                    "1 create task table", "2 add the parent column",
+                    "1 create task table", "2 add the parent column", "3 index tasks by tool and team",
                 ])
             let indexes = try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
             #expect(
                 indexes.isSuperset(of: [
                     "task_by_position", "task_by_status", "task_by_session", "task_by_principal", "task_by_expiry",
-                    "task_by_parent",
+                    "task_by_parent", "task_by_tool", "task_by_team",
                 ]))
         }
         try queue.close()
@@ -85,7 +85,7 @@ import Testing
         try await store.close()
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('3 add leases'), ('2 add workers')")
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('4 add leases'), ('3 add workers')")
         }
         try queue.close()
 
@@ -93,10 +93,10 @@ import Testing
         #expect(
             error
                 == .newerSchema(
-                    path: path, fileVersion: 3, supportedVersion: 2,
-                    unknownMigrations: ["2 add workers", "3 add leases"]))
+                    path: path, fileVersion: 4, supportedVersion: 3,
+                    unknownMigrations: ["3 add workers", "4 add leases"]))
         let message = error?.description ?? ""
-        #expect(message.contains(path) && message.contains("version 3") && message.contains("version 2"))
+        #expect(message.contains(path) && message.contains("version 4") && message.contains("version 3"))
     }
 
     /// A file written before child tasks existed (schema 1) opens, gains the parent column, and keeps its tasks.
@@ -204,6 +204,24 @@ import Testing
                     limit: 10)))
         let sessionPlan = try await store.queryPlan(page.0, arguments: page.1)
         #expect(sessionPlan.contains("task_by_session") && !sessionPlan.contains("TEMP B-TREE"), "\(sessionPlan)")
+
+        // The dashboard's queries: totals from the tool index alone, oldest-first pages along the position index.
+        for requester in [TaskOwner.anonymous, TaskOwner(principal: "alice", team: "red")] {
+            let tally = SQLiteTaskStore.tallySQL(requester)
+            let tallyPlan = try await store.queryPlan(tally.0, arguments: tally.1)
+            #expect(
+                tallyPlan.contains("COVERING INDEX task_by_tool") && !tallyPlan.contains("TEMP B-TREE"), "\(tallyPlan)")
+        }
+        let oldest = try #require(
+            SQLiteTaskStore.listSQL(
+                TaskStoreQuery(
+                    requester: .anonymous, after: TaskListPosition(createdAt: 5, id: TaskID("x")), limit: 10,
+                    oldestFirst: true)))
+        let oldestPlan = try await store.queryPlan(oldest.0, arguments: oldest.1)
+        #expect(oldestPlan.contains("task_by_position") && !oldestPlan.contains("TEMP B-TREE"), "\(oldestPlan)")
+        let team = try #require(SQLiteTaskStore.listSQL(TaskStoreQuery(requester: .anonymous, limit: 10, team: "red")))
+        let teamPlan = try await store.queryPlan(team.0, arguments: team.1)
+        #expect(teamPlan.contains("task_by_team") && !teamPlan.contains("TEMP B-TREE"), "\(teamPlan)")
         try await store.close()
     }
 }

@@ -38,6 +38,18 @@ extension RESTAPI {
             listQuery.statuses = statuses
         }
         if let tool = query["tool"], !tool.isEmpty { listQuery.target = tool }
+        for (name, keyPath) in [("owner", \TaskListQuery.principal), ("team", \.team)] {
+            guard let value = query[name] else { continue }
+            guard !value.isEmpty else { throw .badRequest("'\(name)' is empty; omit it to list every \(name).") }
+            listQuery[keyPath: keyPath] = value
+        }
+        if let order = query["order"] {
+            switch order {
+            case "newest": listQuery.oldestFirst = false
+            case "oldest": listQuery.oldestFirst = true
+            default: throw .badRequest("'order' must be 'newest' or 'oldest', not '\(order)'.")
+            }
+        }
         if let parent = query["parent"] {
             guard !parent.isEmpty else { throw .badRequest("'parent' must be a task id.") }
             listQuery.parent = TaskID(parent)

@@ -12,6 +12,9 @@ final class RESTAPI: Sendable {
     let mcp: MCPServer
     let runner: CatalogRunner
     let metrics: Metrics
+    /// The last hour, second by second, for the dashboard's charts (`GET /api/stats/series`).
+    let series: TaskSeries
+    let seriesRecorder: TaskSeriesRecorder
     let streamLimits: SSEStream.Limits
     let logger: Logger
     /// Longest `?wait=` a result request may block.
@@ -32,6 +35,9 @@ final class RESTAPI: Sendable {
         self.logger = logger
         self.openAPIDocument = StaticFiles.read(openAPIPath)
         metrics.observe(engine.events)
+        self.series = TaskSeries()
+        self.seriesRecorder = TaskSeriesRecorder(series: series)
+        seriesRecorder.start(engine, clock: SystemEngineClock())
     }
 
     /// Marks the engine started (`/readyz` answers 200) or stopping (503).
@@ -60,6 +66,12 @@ final class RESTAPI: Sendable {
             return allow("GET") { .immediate(openAPI()) }
         case 1 where segments[0] == "events":
             return allow("GET") { .immediate(events(request, query, requester)) }
+        case 1 where segments[0] == "stats":
+            return allow("GET") { stats(requester) }
+        case 1 where segments[0] == "cluster":
+            return allow("GET") { cluster() }
+        case 2 where segments[0] == "stats" && segments[1] == "series":
+            return allow("GET") { .immediate(statsSeries(query)) }
         case 2 where segments[0] == "tools" && !segments[1].isEmpty:
             return allow("GET") { .immediate(describeTool(segments[1], requester)) }
         case 3 where segments[0] == "tools" && segments[2] == "call" && !segments[1].isEmpty:
@@ -80,7 +92,7 @@ final class RESTAPI: Sendable {
                 Problem.notFound(
                     "There is no API route \(request.path). Routes: /api/tools, /api/tools/{name}/call, /api/tasks, "
                         + "/api/tasks/{id}, /api/tasks/{id}/result, /api/tasks/{id}/log, /api/tasks/{id}/input, "
-                        + "/api/tasks/{id}/cancel, /api/events "
+                        + "/api/tasks/{id}/cancel, /api/events, /api/stats, /api/stats/series, /api/cluster "
                         + "(described in /api/openapi.yaml)."
                 ).response)
         }

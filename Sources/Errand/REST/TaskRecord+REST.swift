@@ -26,6 +26,12 @@ extension TaskRecord {
         if let statusMessage { task["statusMessage"] = .string(statusMessage) }
         if let progress { task["progress"] = progress.restJSON }
         if let parent { task["parentTaskId"] = .string(parent.rawValue) }
+        if owner.principal != nil || owner.team != nil {
+            var who: [String: JSONValue] = [:]
+            if let principal = owner.principal { who["principal"] = .string(principal) }
+            if let team = owner.team { who["team"] = .string(team) }
+            task["owner"] = .object(who)
+        }
         if let inputRequest, status == .inputRequired { task["inputRequest"] = inputRequest.restJSON }
         task["logLines"] = .int(Int64(clamping: log.lastSequence))
         return .object(task)

@@ -25,11 +25,44 @@ public final class MemoryClusterStore: ClusterStore {
     public func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] {
         let matching = state.withLock { state in
             state.rows.values.lazy.map(\.record).filter { record in
-                query.matches(record) && (query.after.map { $0.precedes(TaskListPosition(record)) } ?? true)
+                query.matches(record) && query.isPastCursor(TaskListPosition(record))
             }
         }
         let newestFirst = matching.sorted { TaskListPosition($0).precedes(TaskListPosition($1)) }
-        return Array(newestFirst.prefix(max(1, query.limit)))
+        let ordered = query.oldestFirst ? Array(newestFirst.reversed()) : newestFirst
+        return Array(ordered.prefix(max(1, query.limit)))
+    }
+
+    public func leaseHoldings() async throws -> [LeaseHolding] {
+        state.withLock { state in
+            var holdings: [String: LeaseHolding] = [:]
+            for row in state.rows.values {
+                guard let lease = row.lease, !row.record.status.isTerminal, row.record.status != .queued else {
+                    continue
+                }
+                let key = lease.node + "\u{0}" + row.record.target
+                var holding =
+                    holdings[key]
+                    ?? LeaseHolding(
+                        node: lease.node, target: row.record.target, count: 0, earliestUntilMs: .max,
+                        latestUntilMs: .min)
+                holding.count += 1
+                holding.earliestUntilMs = min(holding.earliestUntilMs, lease.untilMs)
+                holding.latestUntilMs = max(holding.latestUntilMs, lease.untilMs)
+                holdings[key] = holding
+            }
+            return Array(holdings.values)
+        }
+    }
+
+    public func tally(visibleTo requester: TaskOwner) async throws -> TaskTally {
+        state.withLock { state in
+            var tally = TaskTally()
+            for row in state.rows.values where requester.mayAccess(row.record.owner) {
+                tally.add(1, target: row.record.target, status: row.record.status)
+            }
+            return tally
+        }
     }
 
     public func counts() async throws -> [TaskStatus: Int] {

@@ -2,6 +2,8 @@
 //
 //   ErrandStoreTool throughput [TASKS] [SUBMITTERS]   tasks/s through TaskEngine, memory vs SQLite (NORMAL, FULL)
 //   ErrandStoreTool fill PATH COUNT                   adds COUNT completed tasks to the store at PATH
+//   ErrandStoreTool fill-mixed PATH COUNT             adds COUNT ended tasks of four tools, 1 in 10 failed and
+//                                                     1 in 50 cancelled, 1 ms apart (the dashboard's web tests)
 //
 // Build it in release mode for numbers that mean something: swift build -c release --product ErrandStoreTool
 import ErrandEngine
@@ -132,7 +134,14 @@ func storeOnly(count: Int, submitters: Int) async throws {
 }
 
 /// Inserts `count` completed tasks, as `errand serve` would have left them, with 64 concurrent writers.
-func fill(path: String, count: Int) async throws {
+/// The tools and final statuses of `fill-mixed`: task `index` of a mixed fill.
+func mixedTask(_ index: Int) -> (tool: String, status: TaskStatus) {
+    let tools = ["slow_computation", "run_tests", "analyze_molecules", "deep_research"]
+    let status: TaskStatus = index % 50 == 7 ? .cancelled : index % 10 == 3 ? .failed : .completed
+    return (tools[index % tools.count], status)
+}
+
+func fill(path: String, count: Int, mixed: Bool = false) async throws {
     let store = try SQLiteTaskStore(path: path, logger: quiet)
     let now = SystemEngineClock().nowMs()
     let clock = ContinuousClock()
@@ -143,16 +152,17 @@ func fill(path: String, count: Int) async throws {
             group.addTask {
                 for index in stride(from: writer, to: count, by: writers) {
                     let createdAt = now - Int64(count - index)
+                    let (tool, status) = mixed ? mixedTask(index) : ("slow_computation", .completed)
                     let task = TaskRecord(
                         id: TaskID.random(), owner: TaskOwner(session: "fill-\(index % 100)"), kind: .toolCall,
-                        target: "slow_computation", arguments: ["seconds": 1], status: .completed,
+                        target: tool, arguments: ["seconds": 1], status: status,
                         createdAt: createdAt, lastUpdatedAt: createdAt + 1000, ttlMs: 7 * 86_400_000,
                         pollIntervalMs: 500,
                         outcome: .result(["content": [["type": "text", "text": .string("filled task \(index)")]]]),
                         attempt: 1,
                         history: [
                             TaskHistoryEntry(at: createdAt, status: .working, message: nil, attempt: 1),
-                            TaskHistoryEntry(at: createdAt + 1000, status: .completed, message: nil, attempt: 1),
+                            TaskHistoryEntry(at: createdAt + 1000, status: status, message: nil, attempt: 1),
                         ])
                     try await store.insert(task)
                 }
@@ -184,8 +194,14 @@ do {
     case "fill":
         guard arguments.count == 3, let count = Int(arguments.last!) else { throw ToolError("usage: fill PATH COUNT") }
         try await fill(path: arguments.dropFirst().first!, count: count)
+    case "fill-mixed":
+        guard arguments.count == 3, let count = Int(arguments.last!) else {
+            throw ToolError("usage: fill-mixed PATH COUNT")
+        }
+        try await fill(path: arguments.dropFirst().first!, count: count, mixed: true)
     default:
-        throw ToolError("usage: ErrandStoreTool throughput [TASKS] [SUBMITTERS] | fill PATH COUNT")
+        throw ToolError(
+            "usage: ErrandStoreTool throughput [TASKS] [SUBMITTERS] | fill PATH COUNT | fill-mixed PATH COUNT")
     }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -1,0 +1,58 @@
+import ErrandEngine
+import ErrandProtocol
+import Testing
+
+/// ``ClusterEngine/nodes()``: the lease holders of the shared store, and a node that stopped renewing marked so.
+@Suite struct ClusterNodesTests {
+    @Test func reportsEachLeaseHolderAndANodeThatStoppedRenewing() async throws {
+        let clock = ManualClock()
+        let store = MemoryClusterStore()
+        // A serve-only node (no slots), so that it claims nothing itself: the test hands out the leases.
+        let engine = makeNode("node-a", store: store, slots: 0, clock: clock)
+        try await engine.start()
+        let now = clock.nowMs()
+        for createdAt in [1_000, 1_001, 1_002] as [Int64] {
+            var task = queuedRecord(createdAt: createdAt)
+            task.target = createdAt == 1_002 ? "render" : "crunch"
+            try await store.insert(task, origin: "test")
+        }
+        // "ghost" took a task 50 s ago and never renewed (the lease is 60 s: it has not lapsed yet).
+        #expect(try await store.claim(node: "ghost", limit: 1, nowMs: now - 50_000, leaseMs: 60_000).count == 1)
+        // "node-b" claimed the other two just now.
+        #expect(try await store.claim(node: "node-b", limit: 2, nowMs: now, leaseMs: 60_000).count == 2)
+
+        let nodes = try await engine.nodes()
+        #expect(nodes.map(\.name) == ["node-a", "ghost", "node-b"])
+        let (own, ghost, live) = (nodes[0], nodes[1], nodes[2])
+        #expect(own.isSelf && own.workerSlots == 0 && own.leases == 0 && own.isRenewing)
+        #expect(!ghost.isSelf && ghost.running == ["crunch": 1] && !ghost.isRenewing)
+        #expect(ghost.lastRenewedAtMs == now - 50_000)
+        #expect(live.running == ["crunch": 1, "render": 1] && live.isRenewing)
+        #expect(live.lastRenewedAtMs == now && live.earliestLeaseEndMs == now + 60_000)
+        await engine.shutdown()
+    }
+
+    @Test func leaseHoldingsLeaveOutEndedAndQueuedTasks() async throws {
+        let store = MemoryClusterStore()
+        let task = queuedRecord()
+        try await store.insert(task, origin: "test")
+        #expect(try await store.leaseHoldings().isEmpty)
+        let claimed = try #require(try await store.claim(node: "n", limit: 1, nowMs: 5_000, leaseMs: 1_000).first)
+        #expect(
+            try await store.leaseHoldings() == [
+                LeaseHolding(node: "n", target: "t", count: 1, earliestUntilMs: 6_000, latestUntilMs: 6_000)
+            ])
+        _ = try await store.cancel(claimed.record.id, message: "stop", nowMs: 5_500, origin: "test")
+        #expect(try await store.leaseHoldings().isEmpty)
+    }
+
+    @Test func aSingleServerIsOneLocalNode() async throws {
+        let engine = TaskEngine(store: MemoryTaskStore(), runner: ScriptedRunner())
+        try await engine.start()
+        let nodes = try await engine.nodes()
+        #expect(nodes.count == 1)
+        #expect(nodes.first?.name == "local" && nodes.first?.isSelf == true && nodes.first?.isRenewing == true)
+        #expect(nodes.first?.workerSlots == engine.workerSlots && nodes.first?.queueDepth == 0)
+        await engine.shutdown()
+    }
+}
