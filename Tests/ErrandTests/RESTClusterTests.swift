@@ -7,7 +7,7 @@ import Testing
 
 /// `GET /api/cluster` and `GET /api/stats` on a node of a cluster (memory cluster store): the lease holders of the
 /// shared store, a node that stopped renewing, and totals over every node.
-@Suite struct RESTClusterTests {
+@Suite(.shutsDownApplications) struct RESTClusterTests {
     @Test func clusterListsLeaseHoldersAndANodeThatStoppedRenewing() async throws {
         let store = MemoryClusterStore()
         let logger = Logger(label: "cluster-test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -21,6 +21,7 @@ import Testing
             return ClusterEngine(store: store, runner: runner, node: "serve-1", configuration: serveOnly)
         }
         try await node.start()
+        StartedApplications.register(node)
         let app = RESTHarness(application: node)
         // Two tasks submitted here; "worker-2" holds one fresh lease, "worker-3" one it last renewed 25 s ago.
         let first = await app.start("sleep", #"{"seconds": 60}"#)
@@ -41,6 +42,5 @@ import Testing
 
         let stats = await app.send("GET", "/api/stats").json
         #expect(stats["byStatus"]?["working"] == 2 && stats["total"] == 2)
-        await node.shutdown()
     }
 }

@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// `GET /api/stats`, `/api/stats/series` and `/api/cluster`, and the list filters the dashboard pages with.
-@Suite struct RESTStatsTests {
+@Suite(.shutsDownApplications) struct RESTStatsTests {
     /// Polls `condition` every 10 ms for up to ten seconds.
     func eventually(_ condition: () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
@@ -50,7 +50,6 @@ import Testing
         let response = await app.send("GET", "/api/stats")
         #expect(response.headers["Cache-Control"] == "no-store")
         #expect(await app.send("POST", "/api/stats").status == 405)
-        await app.application.shutdown()
     }
 
     @Test func statsCountOnlyTheCallersAndItsTeamsTasks() async throws {
@@ -71,7 +70,6 @@ import Testing
         #expect(anonymous.status == 401)
         #expect(await harness.send("GET", "/api/stats/series", as: nil).status == 401)
         #expect(await harness.send("GET", "/api/cluster", as: nil).status == 401)
-        await harness.app.shutdown()
     }
 
     @Test func seriesRecordsEachSecondAndRefusesABadSpan() async throws {
@@ -97,7 +95,6 @@ import Testing
             #expect(response.status == 400, "seconds=\(bad)")
             #expect(response.json["detail"]?.stringValue?.contains("'seconds'") == true)
         }
-        await app.application.shutdown()
     }
 
     @Test func clusterShowsTheOneServer() async throws {
@@ -108,7 +105,6 @@ import Testing
         #expect(nodes.count == 1)
         #expect(nodes.first?["self"] == true && nodes.first?["renewing"] == true && nodes.first?["name"] == "local")
         #expect(await app.send("DELETE", "/api/cluster").status == 405)
-        await app.application.shutdown()
     }
 
     @Test func listPagesOldestFirstAndRefusesBadFilters() async throws {
@@ -131,7 +127,6 @@ import Testing
             #expect(response.status == 400, "\(query)")
             #expect(response.json["detail"]?.stringValue?.contains(name) == true, "\(query)")
         }
-        await app.application.shutdown()
     }
 
     @Test func listFiltersByOwnerAndTeamAndShowsTheOwner() async throws {
@@ -148,6 +143,5 @@ import Testing
         #expect(await owners("owner=bob", as: "alice") == [])  // bob's task is not alice's to see
         let task = await harness.send("GET", "/api/tasks?owner=alice", as: "alice").json["tasks"]?.arrayValue?.first
         #expect(task?["owner"] == ["principal": "alice", "team": "chem"])
-        await harness.app.shutdown()
     }
 }
