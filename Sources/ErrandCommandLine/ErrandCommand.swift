@@ -23,7 +23,7 @@ public struct ErrandCommand: AsyncParsableCommand {
             commandName: program.name,
             abstract: program.abstract,
             version: program.version,
-            subcommands: [Serve.self, Worker.self, TokenCommand.self],
+            subcommands: [Serve.self, Worker.self, TokenCommand.self, CallCommand.self, TasksCommand.self],
             defaultSubcommand: Serve.self
         )
     }

@@ -1,0 +1,79 @@
+import ArgumentParser
+import ErrandClient
+import ErrandProtocol
+
+/// Runs a client command's body: a client error becomes a message on stderr (and a JSON object with `--json`)
+/// and its documented exit status.
+enum ClientRun {
+    static func run(json: Bool, _ body: () async throws -> ClientExitCode) async throws {
+        let code: ClientExitCode
+        do {
+            code = try await body()
+        } catch let error as MCPClientError {
+            code = ClientExitCode(error)
+            report(error.description, code: code, json: json)
+        } catch let error as TaskNeedsInput {
+            code = .needsInput
+            report(error.description, code: code, json: json)
+        }
+        if code != .completed { throw code.exit }
+    }
+
+    static func report(_ message: String, code: ClientExitCode, json: Bool) {
+        Terminal.err("errand: \(message)")
+        if json { Terminal.json(["error": .string(message), "exitCode": .int(Int64(code.rawValue))]) }
+    }
+}
+
+/// A task asked a question and there is nobody to ask.
+struct TaskNeedsInput: Error, CustomStringConvertible {
+    var taskID: String
+    var message: String
+    var description: String {
+        "task \(taskID) asks for input: \"\(message)\". Answer it from a terminal (errand tasks watch \(taskID)), "
+            + "the dashboard, or POST /api/tasks/\(taskID)/input"
+    }
+}
+
+extension TaskOutcome {
+    /// The outcome as `--json` prints it.
+    func json(taskID: String?) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let taskID { object["taskId"] = .string(taskID) }
+        switch self {
+        case .completed(let result):
+            object["status"] = "completed"
+            object["result"] = result.json
+        case .failed(let error):
+            object["status"] = "failed"
+            object["error"] = error.json
+        case .cancelled(let reason):
+            object["status"] = "cancelled"
+            if let reason { object["statusMessage"] = .string(reason) }
+        }
+        return .object(object)
+    }
+
+    /// Prints the outcome: the result's text (or its JSON) on stdout, failures on stderr.
+    func print(json: Bool, taskID: String?) {
+        if json { return Terminal.json(self.json(taskID: taskID)) }
+        switch self {
+        case .completed(let result):
+            Terminal.out(ToolResultText.render(result))
+            if result.isError { Terminal.err("errand: the tool reported an error") }
+        case .failed(let error):
+            Terminal.err("errand: task failed: \(error.message) (JSON-RPC \(error.code))")
+        case .cancelled(let reason):
+            Terminal.err("errand: task cancelled" + (reason.map { ": \($0)" } ?? ""))
+        }
+    }
+}
+
+enum ToolResultText {
+    /// The text blocks, else the structured content, else the content as JSON.
+    static func render(_ result: ToolResult) -> String {
+        if !result.text.isEmpty { return result.text }
+        if let structured = result.structuredContent { return JSONWriter.string(structured, options: .sortedKeys) }
+        return JSONWriter.string(.array(result.content), options: .sortedKeys)
+    }
+}
