@@ -206,7 +206,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandClientTests",
-            dependencies: ["ErrandClient", "Errand", "ErrandDemo", "ErrandEngine", "ErrandHTTP", "ErrandProtocol"],
+            dependencies: [
+                "ErrandClient", "Errand", "ErrandDemo", "ErrandEngine", "ErrandHTTP", "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

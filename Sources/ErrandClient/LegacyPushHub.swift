@@ -19,7 +19,11 @@ final class LegacyPushHub: Sendable {
         /// Progress tokens of calls this client started, to their task ids (bounded: oldest dropped).
         var progressTokens: [String: String] = [:]
         var tokenOrder: [String] = []
+        /// Questions that arrived while nobody watched their task, for the next watcher (oldest dropped).
+        var unclaimed: [(task: String, message: PushMessage)] = []
     }
+
+    private static let maxUnclaimedQuestions = 64
 
     private static let maxTrackedTokens = 1_024
     private static let maxBufferedMessages = 256
@@ -42,6 +46,8 @@ final class LegacyPushHub: Sendable {
         let number = state.withLock { state -> UInt64 in
             state.nextWatcher += 1
             state.watchers[state.nextWatcher] = (task, continuation)
+            for question in state.unclaimed where question.task == task { continuation.yield(question.message) }
+            state.unclaimed.removeAll { $0.task == task }
             return state.nextWatcher
         }
         let cancel: @Sendable () -> Void = { [weak self] in
@@ -61,13 +67,22 @@ final class LegacyPushHub: Sendable {
         for watcher in watchers { watcher.continuation.finish() }
     }
 
-    /// Hands `message` to the watchers of its task. Returns whether anyone was watching.
+    /// Hands `message` to the watchers of its task; a question nobody watches yet is kept for the next
+    /// watcher of its task (a server may send it as soon as the stream opens). Returns whether the message was
+    /// about a task.
     @discardableResult
     func deliver(_ message: JSONRPCMessage) -> Bool {
         guard let (task, push) = route(message) else { return false }
-        let targets = state.withLock { state in state.watchers.values.filter { $0.task == task }.map(\.continuation) }
+        let targets = state.withLock { state in
+            let targets = state.watchers.values.filter { $0.task == task }.map(\.continuation)
+            if targets.isEmpty, case .input = push {
+                state.unclaimed.append((task, push))
+                if state.unclaimed.count > Self.maxUnclaimedQuestions { state.unclaimed.removeFirst() }
+            }
+            return targets
+        }
         for target in targets { target.yield(push) }
-        return !targets.isEmpty
+        return true
     }
 
     private func route(_ message: JSONRPCMessage) -> (String, PushMessage)? {

@@ -183,7 +183,7 @@ extension MCPClient {
             await respond(.result(id: id, result: [:]))
         case .request(let id, "elicitation/create", let params):
             if !push.deliver(message) {
-                let reason = "no one is watching the task this question belongs to \(params?["_meta"] ?? .null)"
+                let reason = "this client answers only questions of a task (related-task), not \(params ?? .null)"
                 await respond(.error(id: id, error: .invalidRequest(reason)))
             }
         case .request(let id, let method, _):

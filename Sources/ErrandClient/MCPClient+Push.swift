@@ -20,11 +20,16 @@ extension MCPClient {
     /// The pushed messages about `task`, or `nil` when the server offers no push (the caller polls). The stream
     /// ends when the push channel closes.
     func pushMessages(for task: String) async -> (stream: AsyncStream<PushMessage>, cancel: @Sendable () -> Void)? {
-        guard let server = try? await connect() else { return nil }
+        guard configuration.usesPush, let server = try? await connect() else { return nil }
         switch server.era {
         case .legacy:
-            guard await openGetStream() else { return nil }
-            return push.watch(task)
+            // Watch first: the server may send what it holds for this task the moment the stream opens.
+            let watch = push.watch(task)
+            guard await openGetStream() else {
+                watch.cancel()
+                return nil
+            }
+            return watch
         case .modern:
             return await listen(to: task)
         }

@@ -14,6 +14,8 @@ public struct MCPClientConfiguration: Sendable {
     /// Whether to tell the server the client can answer input requests (elicitation). On 2025-11-25 a server
     /// only sends a task's questions to a client that declared it.
     public var declaresElicitation = true
+    /// Whether task watchers listen for pushed changes where the server offers them; `false` polls only.
+    public var usesPush = true
     public var limits = Limits()
 
     public init(url: URL, bearerToken: String? = nil) {

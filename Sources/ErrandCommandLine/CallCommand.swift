@@ -47,8 +47,7 @@ struct CallCommand: AsyncParsableCommand {
         let arguments = try ToolArgumentParser.arguments(pairs: pairs, json: argumentsJSON)
         let mcp = try client.client()
         let json = client.json
-        try await ClientRun.run(json: json) {
-            defer { Task { await mcp.close() } }
+        try await ClientRun.run(json: json, closing: mcp) {
             guard task else {
                 let result = try await mcp.callTool(tool, arguments: arguments)
                 let outcome = TaskOutcome.completed(result)

@@ -5,14 +5,20 @@ import ErrandProtocol
 /// Runs a client command's body: a client error becomes a message on stderr (and a JSON object with `--json`)
 /// and its documented exit status.
 enum ClientRun {
-    static func run(json: Bool, _ body: () async throws -> ClientExitCode) async throws {
+    /// - Parameter client: closed (its session ended) after the body, however the body ends.
+    static func run(json: Bool, closing client: MCPClient? = nil, _ body: () async throws -> ClientExitCode)
+        async throws
+    {
         let code: ClientExitCode
         do {
             code = try await body()
+            await client?.close()
         } catch let error as MCPClientError {
+            await client?.close()
             code = ClientExitCode(error)
             report(error.description, code: code, json: json)
         } catch let error as TaskNeedsInput {
+            await client?.close()
             code = .needsInput
             report(error.description, code: code, json: json)
         }
@@ -30,8 +36,8 @@ struct TaskNeedsInput: Error, CustomStringConvertible {
     var taskID: String
     var message: String
     var description: String {
-        "task \(taskID) asks for input: \"\(message)\". Answer it from a terminal (errand tasks watch \(taskID)), "
-            + "the dashboard, or POST /api/tasks/\(taskID)/input"
+        "task \(taskID) asks for input: \"\(message)\". Answer it from a terminal (errand tasks watch \(taskID)); "
+            + "on Errand also from the dashboard or POST /api/tasks/\(taskID)/input"
     }
 }
 

@@ -34,7 +34,7 @@ struct TasksList: AsyncParsableCommand {
         var configuration = try client.configuration
         if configuration.protocolPreference == .automatic { configuration.protocolPreference = .legacy }
         let mcp = MCPClient(configuration: configuration)
-        try await ClientRun.run(json: client.json) {
+        try await ClientRun.run(json: client.json, closing: mcp) {
             var tasks: [TaskSnapshot] = []
             var cursor: String?
             repeat {
@@ -52,7 +52,6 @@ struct TasksList: AsyncParsableCommand {
                             .joined(separator: "\t"))
                 }
             }
-            await mcp.close()
             return .completed
         }
     }
@@ -67,14 +66,13 @@ struct TasksGet: AsyncParsableCommand {
 
     func run() async throws {
         let mcp = try client.client()
-        try await ClientRun.run(json: client.json) {
+        try await ClientRun.run(json: client.json, closing: mcp) {
             let snapshot = try await mcp.task(id).status()
             if client.json {
                 Terminal.json(snapshot.json)
             } else {
                 Terminal.out("\(snapshot.taskID)\t\(snapshot.status)\t\(snapshot.statusMessage ?? "")")
             }
-            await mcp.close()
             return .completed
         }
     }
@@ -91,11 +89,10 @@ struct TasksResult: AsyncParsableCommand {
 
     func run() async throws {
         let mcp = try client.client()
-        try await ClientRun.run(json: client.json) {
+        try await ClientRun.run(json: client.json, closing: mcp) {
             let handle = mcp.task(id)
             let outcome = try await handle.outcome()
             outcome.print(json: client.json, taskID: id)
-            await mcp.close()
             return ClientExitCode(outcome)
         }
     }
@@ -111,7 +108,7 @@ struct TasksCancel: AsyncParsableCommand {
 
     func run() async throws {
         let mcp = try client.client()
-        try await ClientRun.run(json: client.json) {
+        try await ClientRun.run(json: client.json, closing: mcp) {
             let handle = mcp.task(id)
             try await handle.cancel()
             let snapshot = try await handle.status()
@@ -120,7 +117,6 @@ struct TasksCancel: AsyncParsableCommand {
             } else {
                 Terminal.out("\(snapshot.taskID)\t\(snapshot.status)\t\(snapshot.statusMessage ?? "")")
             }
-            await mcp.close()
             return .completed
         }
     }
@@ -136,11 +132,14 @@ struct TasksWatch: AsyncParsableCommand {
             """)
 
     @Argument(help: "The task id.") var id: String
+    @Flag(help: "Poll tasks/get only, even where the server pushes changes.") var poll = false
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let mcp = try client.client()
-        try await ClientRun.run(json: client.json) {
+        var configuration = try client.configuration
+        configuration.usesPush = !poll
+        let mcp = MCPClient(configuration: configuration)
+        try await ClientRun.run(json: client.json, closing: mcp) {
             let handle = mcp.task(id)
             let follower = TaskFollower(
                 handle: handle, style: TaskFollower.style(json: client.json, updatesOnStdout: true),
@@ -148,7 +147,6 @@ struct TasksWatch: AsyncParsableCommand {
             let terminal = try await follower.follow()
             let outcome = try await handle.outcome(of: terminal)
             if client.json { Terminal.json(outcome.json(taskID: id)) }
-            await mcp.close()
             return ClientExitCode(outcome)
         }
     }
