@@ -45,6 +45,7 @@ public actor MCPClient {
     private var nextRequestID: Int64 = 1
     let push = LegacyPushHub()
     var pushStream: PushStreamState = .closed
+    private var connecting: Task<ServerDescription, any Error>?
 
     public init(configuration: MCPClientConfiguration) {
         self.configuration = configuration
@@ -60,6 +61,17 @@ public actor MCPClient {
     @discardableResult
     public func connect() async throws -> ServerDescription {
         if let server { return server }
+        // One negotiation at a time: concurrent callers wait for the first.
+        if let connecting { return try await connecting.value }
+        let negotiation = Task { try await negotiate() }
+        connecting = negotiation
+        defer { connecting = nil }
+        let described = try await negotiation.value
+        server = described
+        return described
+    }
+
+    private func negotiate() async throws -> ServerDescription {
         let described: ServerDescription
         switch configuration.protocolPreference {
         case .modern:
@@ -76,7 +88,6 @@ public actor MCPClient {
                 described = try await initialize()
             }
         }
-        server = described
         return described
     }
 

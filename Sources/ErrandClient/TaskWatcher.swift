@@ -11,6 +11,8 @@ struct TaskWatcher {
     let handle: TaskHandle
     let output: AsyncThrowingStream<TaskUpdate, any Error>.Continuation
 
+    static let maxReopenings = 8
+
     private enum Event: Sendable {
         case push(PushMessage)
         case pushEnded
@@ -42,14 +44,21 @@ struct TaskWatcher {
         let client = handle.client
         let limits = client.configuration.limits
         let (events, feed) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(512))
-        let pushed = await client.pushMessages(for: handle.id)
-        let pacing = Pacing(pushing: pushed != nil, interval: limits.minimumPollInterval * 4)
-        let pushReader = Task {
-            guard let pushed else { return }
-            for await message in pushed.stream { feed.yield(.push(message)) }
-            pacing.pushing = false
-            feed.yield(.pushEnded)
+        let pacing = Pacing(pushing: false, interval: limits.minimumPollInterval * 4)
+        /// Subscribes to push and relays it into `events`; `nil` when the server offers none.
+        let subscribe = { () async -> (reader: Task<Void, Never>, cancel: @Sendable () -> Void)? in
+            guard let pushed = await client.pushMessages(for: handle.id) else { return nil }
+            pacing.pushing = true
+            let reader = Task {
+                for await message in pushed.stream { feed.yield(.push(message)) }
+                pacing.pushing = false
+                feed.yield(.pushEnded)
+            }
+            return (reader, pushed.cancel)
         }
+        var push = await subscribe()
+        /// How often a push stream that ended (an idle timeout, a server restart) is opened again.
+        var reopenings = Self.maxReopenings
         let poller = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: pacing.pushing ? limits.pollIntervalWithPush : pacing.interval)
@@ -57,9 +66,9 @@ struct TaskWatcher {
             }
         }
         defer {
-            pushReader.cancel()
+            push?.reader.cancel()
+            push?.cancel()
             poller.cancel()
-            pushed?.cancel()
             feed.finish()
         }
         var seen = Seen()
@@ -68,8 +77,17 @@ struct TaskWatcher {
             for await event in events {
                 try Task.checkCancellation()
                 switch event {
-                case .pollDue, .pushEnded:
+                case .pollDue:
                     if try emit(try await handle.status(), &seen, pacing) { return }
+                case .pushEnded:
+                    // Poll at once (a change may have been missed), then listen again while allowed.
+                    if try emit(try await handle.status(), &seen, pacing) { return }
+                    push?.cancel()
+                    push = nil
+                    if reopenings > 0 {
+                        reopenings -= 1
+                        push = await subscribe()
+                    }
                 case .push(.snapshot(let snapshot)):
                     if try emit(snapshot, &seen, pacing) { return }
                 case .push(.progress(let progress)):
