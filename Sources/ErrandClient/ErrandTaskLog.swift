@@ -36,9 +36,10 @@ public struct ErrandTaskLog: Sendable {
         return String(decoding: body, as: UTF8.self)
     }
 
-    /// The task's lines, the ones logged so far first, then live ones until the task ends.
+    /// The task's lines, the ones logged so far first, then live ones until the task ends. A reader more than
+    /// 4,096 lines behind gets ``MCPClientError/limitExceeded(_:)``.
     public func follow(_ id: String) -> AsyncThrowingStream<TaskLogLine, any Error> {
-        AsyncThrowingStream { continuation in
+        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(4_096)) { continuation in
             let reader = Task {
                 do {
                     let response = try await get(id, follow: true)
@@ -47,7 +48,9 @@ public struct ErrandTaskLog: Sendable {
                         for event in try parser.feed(chunk) {
                             if event.event == "end" { break events }
                             guard event.event == "log", let line = Self.line(event.data) else { continue }
-                            continuation.yield(line)
+                            if case .dropped = continuation.yield(line) {
+                                throw MCPClientError.limitExceeded("the reader fell 4,096 log lines behind")
+                            }
                         }
                     }
                     response.cancel()

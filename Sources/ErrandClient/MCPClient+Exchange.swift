@@ -149,17 +149,22 @@ extension MCPClient {
     static func messages(of response: HTTPStreamingResponse, limits: MCPClientConfiguration.Limits)
         -> AsyncThrowingStream<JSONRPCMessage, any Error>
     {
-        AsyncThrowingStream { continuation in
+        // Bounded: a reader more than 1,024 messages behind loses the stream (an error), never messages silently.
+        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(1_024)) { continuation in
             let reader = Task {
                 var parser = ServerSentEventParser(maxEventBytes: limits.maxEventBytes)
                 do {
                     for try await chunk in response.body {
                         for event in try parser.feed(chunk) where !event.data.isEmpty {
                             guard event.event == nil || event.event == "message" else { continue }
+                            let message: JSONRPCMessage
                             do {
-                                continuation.yield(try JSONRPCMessage(bytes: Array(event.data.utf8)))
+                                message = try JSONRPCMessage(bytes: Array(event.data.utf8))
                             } catch {
                                 throw MCPClientError.protocolViolation("bad message on an event stream: \(error)")
+                            }
+                            if case .dropped = continuation.yield(message) {
+                                throw MCPClientError.limitExceeded("the reader fell 1,024 messages behind a stream")
                             }
                         }
                     }

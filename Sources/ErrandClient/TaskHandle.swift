@@ -22,7 +22,8 @@ public struct TaskHandle: Sendable {
     public func status() async throws -> TaskSnapshot { try await client.getTask(id) }
 
     /// The task's status changes, progress, log lines and questions, in order, starting with its current status
-    /// and ending after its terminal status. Push where the server offers it, polling otherwise.
+    /// and ending after its terminal status. Push where the server offers it, polling otherwise. A consumer more
+    /// than 1,024 updates behind loses the oldest (never the terminal status, which comes last).
     public func updates() -> AsyncThrowingStream<TaskUpdate, any Error> {
         let (stream, continuation) = AsyncThrowingStream<TaskUpdate, any Error>.makeStream(
             bufferingPolicy: .bufferingNewest(1_024))
