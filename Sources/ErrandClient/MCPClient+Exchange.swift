@@ -126,7 +126,13 @@ extension MCPClient {
         }
         let body = try await response.collect(limit: limits.maxResponseBytes)
         let isJSON = response.header("content-type")?.lowercased().contains("json") ?? false
-        if isJSON, let message = try? JSONRPCMessage(bytes: body) {
+        let message = isJSON ? try? JSONRPCMessage(bytes: body) : nil
+        if response.status == 401 || response.status == 403 {
+            // Credentials, not the request: the status says it (a JSON-RPC error body only explains).
+            if case .error(_, let error) = message { throw MCPClientError.httpStatus(response.status, error.message) }
+            throw MCPClientError.httpStatus(response.status, Self.snippet(body))
+        }
+        if let message {
             switch message {
             case .result(_, let result): return result
             case .error(_, let error): throw MCPClientError.rejected(error)

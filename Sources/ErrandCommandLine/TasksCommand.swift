@@ -18,8 +18,12 @@ struct TasksList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the tasks the server shows you (MCP 2025-11-25 tasks/list).",
-        discussion: "The 2026-07-28 tasks extension has no list, so this speaks 2025-11-25 unless --protocol says "
-            + "otherwise. \(ClientExitCode.helpText)")
+        discussion: """
+            The 2026-07-28 tasks extension has no list, so this speaks 2025-11-25 unless --protocol says otherwise. \
+            What a new session may list is the server's choice: Errand lists the tasks of your principal (and \
+            team) when it requires a token, and only the session's own without authentication (see every task \
+            on its dashboard or GET /api/tasks). \(ClientExitCode.helpText)
+            """)
 
     @Option(help: "At most this many tasks (pages are followed until then).")
     var limit: Int = 100

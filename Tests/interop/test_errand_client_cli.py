@@ -22,6 +22,7 @@ from errand_cli import (
     EXIT_USAGE,
     PeerServer,
     Terminal,
+    cli_env,
     free_port,
     run_cli,
     run_json,
@@ -227,3 +228,42 @@ def test_help_documents_the_exit_statuses() -> None:
     assert done.returncode == 0
     for code in ("0 completed", "69 server unreachable", "64 usage"):
         assert code in " ".join(done.stdout.split()), done.stdout
+
+
+@pytest.fixture(scope="module")
+def authenticated_errand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Errand with a tokens file: (url, alice's token)."""
+    made = run_cli("token", "new", "--principal", "alice")
+    assert made.returncode == 0, made.stderr
+    fields = dict(line.split(": ", 1) for line in made.stdout.splitlines() if line.startswith(("token: ", "hash: ")))
+    tokens = tmp_path_factory.mktemp("auth") / "tokens.json"
+    tokens.write_text(json.dumps({"principals": [{"name": "alice", "tokens": [fields["hash"]]}]}))
+    started = start_errand(["--auth-file", str(tokens)])
+    try:
+        yield started.base + "/mcp", fields["token"]
+    finally:
+        stop_errand(started.process)
+
+
+def test_the_token_authenticates_and_tasks_list_shows_the_principals_tasks(
+        authenticated_errand: tuple[str, str]) -> None:
+    url, token = authenticated_errand
+    refused = run_cli("tasks", "list", url=url)
+    assert refused.returncode == 77, refused.stderr  # no token: HTTP 401
+    wrong = run_cli("call", "echo", "text=x", "--token", "not-the-token", url=url)
+    assert wrong.returncode == 77, wrong.stderr
+    task_id = run_cli("call", "sleep", "seconds=0.1", "--task", "--detach", "--token", token, url=url).stdout.strip()
+    assert task_id
+    # ERRAND_TOKEN works like --token; a new session lists the principal's tasks.
+    env = {**cli_env(), "ERRAND_TOKEN": token}
+    listed = run_cli("tasks", "list", "--json", url=url, env=env)
+    assert listed.returncode == EXIT_COMPLETED, listed.stderr
+    assert task_id in [task["taskId"] for task in json.loads(listed.stdout)]
+    log = run_cli("tasks", "log", task_id, url=url, env=env)
+    assert log.returncode == EXIT_COMPLETED, log.stderr
+
+
+def test_the_url_comes_from_errand_url(errand_url: str) -> None:
+    done = run_cli("call", "echo", "text=from the environment", env={**cli_env(), "ERRAND_URL": errand_url})
+    assert done.returncode == EXIT_COMPLETED, done.stderr
+    assert done.stdout.strip() == "from the environment"
