@@ -15,6 +15,7 @@ import pytest
 from errand_cli import (
     EXIT_CANCELLED,
     EXIT_COMPLETED,
+    EXIT_FAILED,
     EXIT_NEEDS_INPUT,
     EXIT_REFUSED,
     EXIT_TOOL_ERROR,
@@ -32,9 +33,21 @@ from mcpwire import start_errand, stop_errand
 ERAS = ["2025-11-25", "2026-07-28"]
 
 
+# A command tool that outlives its timeout: its task fails (a JSON-RPC error, not a tool error).
+STUCK_TOOL = """\
+tools:
+  - name: stuck
+    description: Sleeps past its timeout
+    command: ["sleep", "30"]
+    timeout: 1s
+"""
+
+
 @pytest.fixture(scope="module")
-def errand_url() -> Iterator[str]:
-    started = start_errand()
+def errand_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tools = tmp_path_factory.mktemp("tools") / "tools.yaml"
+    tools.write_text(STUCK_TOOL)
+    started = start_errand(["--tools", str(tools)])
     try:
         yield started.base + "/mcp"
     finally:
@@ -130,6 +143,15 @@ def test_an_unknown_tool_is_refused(target: tuple[str, list[str]]) -> None:
         assert status == EXIT_REFUSED and answer["exitCode"] == EXIT_REFUSED
     else:  # FastMCP 3.4.10 answers an unknown tool with a tool error (isError), which has its own status
         assert status == EXIT_TOOL_ERROR and answer["result"]["isError"] is True
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_a_failed_task_has_its_own_exit_status(errand_url: str, era: str) -> None:
+    done = run_cli("call", "stuck", "--task", "--protocol", era, url=errand_url)
+    assert done.returncode == EXIT_FAILED, (done.stdout, done.stderr)
+    assert "task failed" in done.stderr
+    status, result = run_json("call", "stuck", "--task", "--protocol", era, url=errand_url)
+    assert status == EXIT_FAILED and result["status"] == "failed" and result["error"]["message"]
 
 
 def test_tasks_list_prints_json(errand_url: str) -> None:
