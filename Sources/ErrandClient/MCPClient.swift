@@ -155,7 +155,9 @@ public actor MCPClient {
         let taskJSON: JSONValue?
         switch server.era {
         case .legacy: taskJSON = result["task"]
-        case .modern: taskJSON = result["resultType"]?.stringValue == "task" ? result : nil
+        case .modern:
+            // Not a ternary: `nil` there would become JSONValue.null (JSONValue is ExpressibleByNilLiteral).
+            if result["resultType"]?.stringValue == "task" { taskJSON = result } else { taskJSON = nil }
         }
         guard let taskJSON else {
             guard result["content"] != nil else {

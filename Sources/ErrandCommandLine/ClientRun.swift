@@ -16,13 +16,21 @@ enum ClientRun {
         } catch let error as MCPClientError {
             await client?.close()
             code = ClientExitCode(error)
-            report(error.description, code: code, json: json)
+            report(error.description + hint(error), code: code, json: json)
         } catch let error as TaskNeedsInput {
             await client?.close()
             code = .needsInput
             report(error.description, code: code, json: json)
         }
         if code != .completed { throw code.exit }
+    }
+
+    /// What to do about a refusal the command line can fix.
+    static func hint(_ error: MCPClientError) -> String {
+        guard case .rejected(let rpc) = error else { return "" }
+        // 2026-07-28: -32021 (the tasks extension is needed); 2025-11-25: -32601 "requires task-augmented …".
+        if rpc.code == -32021 || rpc.message.contains("requires task") { return " (run it with --task)" }
+        return ""
     }
 
     static func report(_ message: String, code: ClientExitCode, json: Bool) {

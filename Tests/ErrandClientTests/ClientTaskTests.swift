@@ -159,6 +159,28 @@ import Testing
         }
     }
 
+    @Test(arguments: eras) func aToolThatNeverRunsAsATask(era: MCPEra) async throws {
+        try await withErrand { errand in
+            let client = errand.client(era)
+            switch era {
+            case .modern:
+                // The server decides per call: this one runs inline.
+                guard case .result(let result) = try await client.startTask("sync_only") else {
+                    Issue.record("sync_only should run inline")
+                    return
+                }
+                #expect(result.text == "sync done")
+            case .legacy:
+                await #expect {
+                    try await client.startTask("sync_only")
+                } throws: { error in
+                    guard case MCPClientError.rejected(let rpc) = error else { return false }
+                    return rpc.code == -32601
+                }
+            }
+        }
+    }
+
     @Test func theModernEraHasNoTaskList() async throws {
         try await withErrand { errand in
             await #expect(throws: MCPClientError.self) { try await errand.client(.modern).listTasks() }

@@ -154,6 +154,19 @@ def test_a_failed_task_has_its_own_exit_status(errand_url: str, era: str) -> Non
     assert status == EXIT_FAILED and result["status"] == "failed" and result["error"]["message"]
 
 
+@pytest.mark.parametrize("era", ERAS)
+def test_task_support_is_the_servers_choice(errand_url: str, era: str) -> None:
+    # A tool that only runs as a task, called plainly: refused, with the fix named.
+    plain = run_cli("call", "must_be_background", "--protocol", era, url=errand_url)
+    assert plain.returncode == EXIT_REFUSED and "--task" in plain.stderr, plain.stderr
+    # A tool that never runs as a task, called with --task: 2026-07-28 runs it inline, 2025-11-25 refuses.
+    forced = run_cli("call", "sync_only", "--task", "--protocol", era, url=errand_url)
+    if era == "2026-07-28":
+        assert forced.returncode == EXIT_COMPLETED and forced.stdout.strip() == "sync done", forced.stderr
+    else:
+        assert forced.returncode == EXIT_REFUSED, forced.stderr
+
+
 def test_tasks_list_prints_json(errand_url: str) -> None:
     status, tasks = run_json("tasks", "list", url=errand_url)
     assert status == EXIT_COMPLETED and isinstance(tasks, list)
