@@ -45,9 +45,11 @@ struct HTTPStreamingResponse: Sendable {
 /// Swift MCP SDK cannot read SSE there), but a delegate's `urlSession(_:dataTask:didReceive:)` is called for every
 /// piece of the body as libcurl delivers it — a tiny experiment against a server writing one SSE event per second
 /// saw each event 1 s apart, not at the end. That keeps the client free of SwiftNIO and of a hand-written HTTP/1.1
-/// stack, and gives https, proxies and redirects for free. Bounded: every request has a timeout (idle time
-/// between bytes), and a stream whose reader falls more than ``MCPClientConfiguration/Limits/maxBufferedBytes``
-/// behind is dropped with ``MCPClientError/limitExceeded(_:)``.
+/// stack, and gives https and proxies for free (redirects are refused: a moved MCP endpoint is a configuration
+/// error worth seeing). Bounded: every request has a timeout, which on Linux is the idle time between bytes (a
+/// second experiment: a stream sending for 5 s under a 2 s timeout completed), so long streams with keep-alives
+/// live on; and a stream whose reader falls more than ``MCPClientConfiguration/Limits/maxBufferedBytes`` behind
+/// is dropped with ``MCPClientError/limitExceeded(_:)``.
 final class HTTPStreamingTransport: Sendable {
     private let session: URLSession
     private let delegate: StreamingDelegate
