@@ -132,6 +132,11 @@ extension MCPClient {
             if case .error(_, let error) = message { throw MCPClientError.httpStatus(response.status, error.message) }
             throw MCPClientError.httpStatus(response.status, Self.snippet(body))
         }
+        if response.status == 404, sessionID != nil, server?.era == .legacy {
+            // 2025-11-25: the session ended on the server; ``send`` starts a new one.
+            if case .error(_, let error) = message { throw MCPClientError.httpStatus(404, error.message) }
+            throw MCPClientError.httpStatus(404, Self.snippet(body))
+        }
         if let message {
             switch message {
             case .result(_, let result): return result

@@ -54,9 +54,13 @@ extension MCPClient {
         request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
         if let sessionID { request.setValue(sessionID, forHTTPHeaderField: "Mcp-Session-Id") }
         if let server { request.setValue(server.protocolVersion, forHTTPHeaderField: "MCP-Protocol-Version") }
-        guard let response = try? await transport.send(request), response.status == 200, response.isEventStream
-        else {
-            pushStream = .refused
+        let response = try? await transport.send(request)
+        guard let response, response.status == 200, response.isEventStream else {
+            // Only "no GET stream here" (405, or 200 without an event stream) is for good; anything else (a
+            // session that ended, a network error) is tried again by the next watcher.
+            let refused = response.map { $0.status == 405 || $0.status == 200 } ?? false
+            response?.cancel()
+            pushStream = refused ? .refused : .closed
             return false
         }
         let messages = Self.messages(of: response, limits: configuration.limits)
