@@ -2,7 +2,8 @@ public import ArgumentParser
 public import Errand
 import Synchronization
 
-/// The `errand` command line — `serve`, `worker`, `token` with every option — for a program's own tools.
+/// The `errand` command line — `serve`, `worker`, `token` with every option, and the client commands `call` and
+/// `tasks` — for a program's own tools.
 ///
 /// A program of its own gets the whole command line in one call:
 ///
