@@ -70,8 +70,8 @@ public struct ErrandTaskLog: Sendable {
 
     private func get(_ id: String, follow: Bool) async throws -> HTTPStreamingResponse {
         var request = URLRequest(url: url(of: id))
-        let idle = (follow ? configuration.limits.streamIdleTimeout : configuration.limits.requestTimeout).components
-        request.timeoutInterval = Double(idle.seconds) + Double(idle.attoseconds) / 1e18
+        request.timeoutInterval = HTTPStreamingTransport.timeoutInterval(
+            follow ? configuration.limits.streamIdleTimeout : configuration.limits.requestTimeout)
         request.setValue(follow ? "text/event-stream" : "text/plain", forHTTPHeaderField: "Accept")
         if let token = configuration.bearerToken {
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")

@@ -83,6 +83,13 @@ final class HTTPStreamingTransport: Sendable {
         }
     }
 
+    /// A `URLRequest.timeoutInterval` for `duration`: whole seconds, at least 1 (FoundationNetworking drops the
+    /// fraction, so 0.3 s would mean "time out at once").
+    static func timeoutInterval(_ duration: Duration) -> TimeInterval {
+        let components = duration.components
+        return TimeInterval(max(1, components.seconds + (components.attoseconds > 0 ? 1 : 0)))
+    }
+
     /// Maps a URLSession failure to the client's error (a task cancelled by us stays a `CancellationError`).
     static func clientError(_ error: any Error) -> MCPClientError {
         if let error = error as? MCPClientError { return error }

@@ -13,8 +13,7 @@ extension MCPClient {
     /// A request to the endpoint with the headers every exchange carries.
     func baseRequest(timeout: Duration? = nil) -> URLRequest {
         var request = URLRequest(url: configuration.url)
-        let seconds = (timeout ?? configuration.limits.requestTimeout).components
-        request.timeoutInterval = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+        request.timeoutInterval = HTTPStreamingTransport.timeoutInterval(timeout ?? configuration.limits.requestTimeout)
         if let token = configuration.bearerToken {
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         }

@@ -119,11 +119,13 @@ public actor MCPClient {
         return tools
     }
 
-    /// Calls a tool and waits for its result (not as a task).
+    /// Calls a tool and waits for its result (not as a task), at most
+    /// ``MCPClientConfiguration/Limits/callTimeout`` without a byte of the answer.
     /// - Throws: ``MCPClientError/rejected(_:)`` for an unknown tool, or a tool that only runs as a task.
     public func callTool(_ name: String, arguments: JSONValue = [:]) async throws -> ToolResult {
         let result = try await send(
-            "tools/call", params: ["name": .string(name), "arguments": arguments], mcpName: name, declaresTasks: false)
+            "tools/call", params: ["name": .string(name), "arguments": arguments], mcpName: name, declaresTasks: false,
+            timeout: configuration.limits.callTimeout)
         if result["resultType"]?.stringValue == "input_required" {
             throw MCPClientError.unsupported("tool '\(name)' asks for input inline; call it as a task instead")
         }

@@ -42,8 +42,12 @@ public struct MCPClientConfiguration: Sendable {
         public var maxEventBytes = 4 * 1024 * 1024
         /// Bytes received but not yet read from one stream before the stream is dropped as too slow a reader.
         public var maxBufferedBytes = 8 * 1024 * 1024
-        /// How long an ordinary request may wait for an answer (or for the next byte of an open stream).
+        /// How long an ordinary request may wait for an answer (or for the next byte of an open stream). Every
+        /// timeout here counts in whole seconds, at least 1 (what FoundationNetworking supports).
         public var requestTimeout: Duration = .seconds(30)
+        /// How long a plain (not task) `tools/call` may go without a byte of its answer: the tool runs while the
+        /// caller waits. Call long work as a task instead.
+        public var callTimeout: Duration = .seconds(300)
         /// The idle limit for long-lived push streams; they are reopened when it passes without a byte.
         public var streamIdleTimeout: Duration = .seconds(300)
         /// Polling bounds: the server's `pollInterval` is clamped into this range; without one, the lower bound

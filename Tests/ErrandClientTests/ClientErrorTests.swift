@@ -15,6 +15,25 @@ import Testing
         }
     }
 
+    @Test func aPlainCallMayOutlastTheRequestTimeoutButNotTheCallTimeout() async throws {
+        try await withErrand { errand in
+            var configuration = MCPClientConfiguration(url: errand.url)
+            configuration.limits.requestTimeout = .seconds(1)
+            configuration.limits.callTimeout = .seconds(10)
+            let patient = MCPClient(configuration: configuration)
+            let result = try await patient.callTool("sleep", arguments: ["seconds": 1.6])
+            #expect(result.text == "slept 1.6")
+            configuration.limits.callTimeout = .seconds(1)
+            let hasty = MCPClient(configuration: configuration)
+            await #expect {
+                try await hasty.callTool("sleep", arguments: ["seconds": 3])
+            } throws: { error in
+                guard case MCPClientError.unreachable(let detail) = error else { return false }
+                return detail.contains("no answer in time")
+            }
+        }
+    }
+
     @Test func anUnknownToolIsRefused() async throws {
         try await withErrand { errand in
             let client = errand.client(nil)
