@@ -287,8 +287,9 @@ def test_the_token_authenticates_and_tasks_list_shows_the_principals_tasks(
     assert refused.returncode == 77, refused.stderr  # no token: HTTP 401
     wrong = run_cli("call", "echo", "text=x", "--token", "not-the-token", url=url)
     assert wrong.returncode == 77, wrong.stderr
-    task_id = run_cli("call", "sleep", "seconds=0.1", "--task", "--detach", "--token", token, url=url).stdout.strip()
-    assert task_id
+    detached = run_cli("call", "sleep", "seconds=0.1", "--task", "--detach", "--token", token, url=url)
+    assert detached.returncode == EXIT_COMPLETED, detached.stderr
+    task_id = detached.stdout.strip()
     # ERRAND_TOKEN works like --token; a new session lists the principal's tasks.
     env = {**cli_env(), "ERRAND_TOKEN": token}
     listed = run_cli("tasks", "list", "--json", url=url, env=env)
