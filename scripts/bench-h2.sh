@@ -33,16 +33,9 @@ fi
 work=$(mktemp -d)
 errand_pid=""
 nginx_pid=""
-stop() {
-    local pid="$1"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-    stop "$errand_pid"
-    stop "$nginx_pid"
+    stop_errand "$errand_pid"
+    stop_errand "$nginx_pid"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,16 +43,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # Errand.
-"$bin" serve --port 0 --store memory --log-level warning >"$work/errand.out" 2>"$work/errand.err" &
-errand_pid=$!
-errand_url=""
-for _ in $(seq 300); do
-    errand_url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/errand.out" | head -n1)
-    [ -n "$errand_url" ] && break
-    kill -0 "$errand_pid" 2>/dev/null || { cat "$work/errand.err" >&2; die "errand exited before listening"; }
-    sleep 0.1
-done
-[ -n "$errand_url" ] || die "errand did not start"
+start_errand errand "$work" "$bin" serve --port 0 --store memory --log-level warning || die "errand did not start"
+errand_pid=$ERRAND_SERVER_PID
+errand_url=$ERRAND_SERVER_URL
 
 # nginx, from a throwaway prefix.
 nginx_port=$(free_port)

@@ -38,13 +38,9 @@ fi
 bin="$(swift build --show-bin-path)/file-audit"
 
 work=$(mktemp -d)
-server_pid=""
+ERRAND_SERVER_PID=""
 cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-    fi
+    stop_errand "$ERRAND_SERVER_PID"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,18 +48,9 @@ trap cleanup EXIT
 check "file-audit --help names the program and its subcommands" \
     bash -c "'$bin' --help | grep -q 'USAGE: file-audit' && '$bin' --help | grep -q worker"
 
-"$bin" serve --port 0 --store memory --public-dir "$ROOT/Public" --log-level warning \
-    >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-[ -n "${ERRAND_PID_DIR:-}" ] && echo "$server_pid" >"$ERRAND_PID_DIR/test-example"
-base=""
-for _ in $(seq 300); do
-    base=$(grep -oE 'http://[^ ]+' "$work/server.out" 2>/dev/null | head -1 || true)
-    [ -n "$base" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[ -n "$base" ] || { cat "$work/server.err" >&2; die "file-audit serve did not start"; }
+start_errand test-example "$work" "$bin" serve --port 0 --store memory --public-dir "$ROOT/Public" \
+    --log-level warning || die "file-audit serve did not start"
+base=$ERRAND_SERVER_URL
 
 tools=$(curl -sS "$base/api/tools" | jq -r '[.tools[].name] | sort | join(",")')
 check "it serves its own tools, not the demo tools ($tools)" test "$tools" = "audit_tree,count_lines"

@@ -22,28 +22,15 @@ if [ -z "$bin" ]; then
 fi
 
 work=$(mktemp -d)
-server_pid=""
+ERRAND_SERVER_PID=""
 cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-    fi
+    stop_errand "$ERRAND_SERVER_PID"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$bin" serve --port 0 --store memory --log-level warning >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-[ -n "${ERRAND_PID_DIR:-}" ] && echo "$server_pid" >"$ERRAND_PID_DIR/test-h2"
-base=""
-for _ in $(seq 300); do
-    base=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/server.out" | head -n1)
-    [ -n "$base" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; die "errand exited before listening"; }
-    sleep 0.1
-done
-[ -n "$base" ] || die "errand did not print 'listening on' within 30 s"
+start_errand test-h2 "$work" "$bin" serve --port 0 --store memory --log-level warning || die "errand did not start"
+base=$ERRAND_SERVER_URL
 log "errand listening on $base"
 
 passed=0
@@ -139,7 +126,7 @@ check "nghttp -u upgrades and gets :status 200" contains "$work/nghttp-upgrade" 
 curl -sS --http1.1 --max-time 10 -o "$work/h1.body" -w '%{http_version}\n' "$base/healthz" >"$work/h1.meta" || true
 check "curl --http1.1 /healthz still HTTP/1.1" grep -qx "1.1" "$work/h1.meta"
 
-check "errand is still running" kill -0 "$server_pid"
+check "errand is still running" kill -0 "$ERRAND_SERVER_PID"
 
 echo "test-h2: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -46,7 +46,7 @@ else
 
     log "swift test ErrandPostgresTests against $PG_URL"
     set +e
-    ERRAND_TEST_POSTGRES_URL="$PG_URL" swift test --traits Postgres --scratch-path "$SCRATCH" \
+    ERRAND_TEST_POSTGRES_URL="$PG_URL" ERRAND_TEST_POSTGRES_CA="$PG_CA_FILE" swift test --traits Postgres --scratch-path "$SCRATCH" \
         --filter ErrandPostgresTests </dev/null 2>&1 | tee "$work/swift-test.log"
     rc=${PIPESTATUS[0]}
     set -e

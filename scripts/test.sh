@@ -138,6 +138,7 @@ if [[ "$TRAITS" == *Postgres* ]]; then
         PG_BIN="$(find_pg_bin)"
         PG_PORT="$(grep -oE '127\.0\.0\.1:[0-9]+' "$LOG_DIR/postgres.log" | tail -1 | cut -d: -f2)"
         export ERRAND_TEST_POSTGRES_URL="postgres://errand@127.0.0.1:$PG_PORT/errand"
+        export ERRAND_TEST_POSTGRES_CA="$PG_WORK/tls/ca.crt"   # the server's TLS certificate is signed by it
         export ERRAND_POSTGRES_BIN_BUILT=1   # test-postgres.sh: the store tests ran in `swift test`
         record "postgres server" ok $((SECONDS - t0)) "127.0.0.1:$PG_PORT"
     else

@@ -125,10 +125,7 @@ extension MCPServer {
         let context = ToolContext(
             logger: logger,
             progress: { progress in
-                var params: [String: JSONValue] = ["progressToken": token, "progress": .double(progress.current)]
-                if let total = progress.total { params["total"] = .double(total) }
-                if let message = progress.message { params["message"] = .string(message) }
-                stream.send(MCPSession.event(.notification(method: "notifications/progress", params: .object(params))))
+                stream.send(MCPSession.event(progress.progressNotification(token: token)))
             },
             input: { request in try await self.askInline(request, on: stream, session: session) })
         // Registered before the work starts, so its unregister can never run first and leave a stale entry.

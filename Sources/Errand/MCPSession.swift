@@ -108,6 +108,9 @@ public final class MCPSession: Sendable {
 
     func unregister(_ id: JSONRPCID) { _ = state.withLock { $0.inFlight.removeValue(forKey: id) } }
 
+    /// Whether request `id` is running and may be cancelled (tests wait for it before they cancel).
+    func isInFlight(_ id: JSONRPCID) -> Bool { state.withLock { $0.inFlight[id] != nil } }
+
     /// Cancels an in-flight plain request; unknown ids are ignored, as the spec asks.
     func cancelRequest(_ id: JSONRPCID) { state.withLock { $0.inFlight.removeValue(forKey: id) }?() }
 

@@ -1,5 +1,10 @@
 public import ErrandHTTP
-import Glibc
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The dashboard's files, read once at start and served from memory with a content type and an ETag-free
 /// `Cache-Control: no-cache` (the files are small; freshness beats caching for a dashboard).

@@ -91,12 +91,7 @@ final class TaskNotifier: Sendable {
         if event.change == .progress, let progress = task.progress, let token = task.requestMeta?["progressToken"],
             let creator = task.owner.session.flatMap(sessions.session)
         {
-            var params: [String: JSONValue] = [
-                "progressToken": token, "progress": .double(progress.current), "_meta": task.relatedTaskMeta,
-            ]
-            if let total = progress.total { params["total"] = .double(total) }
-            if let message = progress.message { params["message"] = .string(message) }
-            creator.sendOnGetStream(.notification(method: "notifications/progress", params: .object(params)))
+            creator.sendOnGetStream(progress.progressNotification(token: token, meta: task.relatedTaskMeta))
         }
     }
 

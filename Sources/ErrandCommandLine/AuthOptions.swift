@@ -1,8 +1,13 @@
 import ArgumentParser
 import Dispatch
 import Errand
-import Glibc
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `errand serve`'s authentication options, and the safe default they enforce.
 struct AuthOptions: ParsableArguments {

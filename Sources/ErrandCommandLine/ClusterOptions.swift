@@ -1,7 +1,12 @@
 import ArgumentParser
 import ErrandEngine
-import Glibc
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 #if Postgres
     import ErrandPostgres

@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where `errand serve` finds the dashboard (`Public/`) when `--public-dir` is not given: in the working
 /// directory, else beside the executable — an installed layout (`BIN/../share/errand/Public`) or the package the

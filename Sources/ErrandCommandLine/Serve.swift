@@ -3,8 +3,14 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandSQLite
-import Glibc
 public import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// `errand serve`: the MCP endpoint, the REST API and the dashboard, with the program's tools.
 struct Serve: AsyncParsableCommand {
@@ -100,32 +106,32 @@ struct Serve: AsyncParsableCommand {
         let programCatalog = ErrandProgram.current.makeCatalog()
         let catalog = try tools.catalog(adding: programCatalog)
 
-        var sqliteStore: SQLiteTaskStore?
-        var closeClusterStore: (@Sendable () async -> Void)?
+        var closeStore: @Sendable () async throws -> Void = {}
         let application: ErrandApplication
-        switch try StoreOption(store) {
-        case .memory:
-            application = ErrandApplication(
-                configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
-                logger: logger)
-        case .sqlite(let path):
-            var sqliteConfiguration = SQLiteTaskStoreConfiguration()
-            sqliteConfiguration.synchronous = sqliteSynchronous
-            let opened = try SQLiteTaskStore(path: path, configuration: sqliteConfiguration, logger: logger)
-            sqliteStore = opened
-            application = ErrandApplication(
-                configuration: configuration, catalog: catalog, store: opened,
-                logger: logger)
-        case .postgres(let url):
-            let node = try await cluster.openNode(url: url, engine: configuration.engine, logger: logger)
-            closeClusterStore = node.close
-            application = ErrandApplication(
-                configuration: configuration, catalog: catalog, logger: logger,
-                engine: node.makeEngine)
+        do {
+            switch try StoreOption(store) {
+            case .memory:
+                application = ErrandApplication(
+                    configuration: configuration, catalog: catalog, store: MemoryTaskStore(), logger: logger)
+            case .sqlite(let path):
+                var sqliteConfiguration = SQLiteTaskStoreConfiguration()
+                sqliteConfiguration.synchronous = sqliteSynchronous
+                let opened = try SQLiteTaskStore(path: path, configuration: sqliteConfiguration, logger: logger)
+                closeStore = { try await opened.close() }
+                application = ErrandApplication(
+                    configuration: configuration, catalog: catalog, store: opened, logger: logger)
+            case .postgres(let url):
+                let node = try await cluster.openNode(url: url, engine: configuration.engine, logger: logger)
+                closeStore = node.close
+                application = ErrandApplication(
+                    configuration: configuration, catalog: catalog, logger: logger, engine: node.makeEngine)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw StartFailure.report(
+                "could not open the task store \((try? StoreOption(store))?.shown ?? store)", error)
         }
-        // Watch for SIGINT/SIGTERM before anything can announce readiness, so no early signal is lost.
-        let signals = SignalWatcher()
-        try await application.start()
         var stopHangups: (() -> Void)?
         if application.requiresAuthentication || !tools.files.isEmpty {
             let tools = self.tools
@@ -138,17 +144,33 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { stopHangups?() }
-        let server = HTTPServer(configuration: configuration.http, responder: application, logger: logger)
-        let boundPort = try server.start()
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        StandardOutput.writeLine("listening on http://\(shownHost):\(boundPort)")
 
-        let signal = await signals.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        await server.shutdown(gracePeriod: configuration.shutdownGracePeriod)
-        await application.shutdown()
-        try await sqliteStore?.close()
-        await closeClusterStore?()
+        let engineStarted = StartGate()
+        let listening = StartGate()
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let group = ServiceGroup.errand(
+            [
+                ClosingService(description: "task store", close: closeStore, logger: logger),
+                EngineService(
+                    description: "task engine", start: { try await application.start() },
+                    shutdown: { await application.shutdown() }, started: engineStarted),
+                HTTPService(
+                    server: HTTPServer(configuration: configuration.http, responder: application, logger: logger),
+                    gracePeriod: configuration.shutdownGracePeriod, engineStarted: engineStarted,
+                    listening: { port in
+                        listening.open()
+                        StandardOutput.writeLine("listening on http://\(shownHost):\(port)")
+                    }),
+            ], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            // Everything that had started is stopped and the store is closed by now.
+            guard listening.isOpen else { throw StartFailure.report("could not start", error) }
+            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
+            throw ExitCode(StartFailure.runtimeExitCode)
+        }
+        logger.info("stopped")
     }
 }
 
@@ -170,6 +192,19 @@ enum StoreOption: Equatable {
             throw ValidationError(
                 "--store '\(text)' is not supported; use 'sqlite:PATH', 'memory' or 'postgres://USER:PASSWORD@HOST:PORT/DB'"
             )
+        }
+    }
+
+    /// The store as messages show it: a PostgreSQL URL without its password.
+    var shown: String {
+        switch self {
+        case .memory: return "memory"
+        case .sqlite(let path): return "sqlite:" + path
+        case .postgres(let url):
+            guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound < at,
+                let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+            else { return url }
+            return String(url[..<colon]) + ":***" + String(url[at...])
         }
     }
 }
@@ -196,8 +231,8 @@ enum StandardError {
 
 /// Unbuffered lines on standard output (the `listening on` line scripts wait for).
 enum StandardOutput {
-    static func writeLine(_ line: String) {
+    static func writeLine(_ line: String, to descriptor: Int32 = STDOUT_FILENO) {
         let bytes = Array((line + "\n").utf8)
-        bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        bytes.withUnsafeBytes { _ = write(descriptor, $0.baseAddress, $0.count) }
     }
 }

@@ -3,6 +3,7 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import Logging
+import ServiceLifecycle
 
 /// `errand worker`: runs the program's tools for tasks in a shared PostgreSQL database; serves no HTTP.
 struct Worker: AsyncParsableCommand {
@@ -43,7 +44,15 @@ struct Worker: AsyncParsableCommand {
         limits.maxConcurrentTasks = maxConcurrentTasks
         let programCatalog = ErrandProgram.current.makeCatalog()
         let catalog = try tools.catalog(adding: programCatalog)  // a broken file stops the worker before it joins
-        let node = try await cluster.openNode(url: store, engine: limits, logger: logger)
+        let node: ClusterNode
+        do {
+            node = try await cluster.openNode(url: store, engine: limits, logger: logger)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw StartFailure.report(
+                "could not open the task store \((try? StoreOption(store))?.shown ?? store)", error)
+        }
         let runner = CatalogRunner(catalog: catalog, logger: logger)
         let engine = node.makeEngine(runner)
         runner.engine.set(engine)
@@ -52,14 +61,25 @@ struct Worker: AsyncParsableCommand {
             tools.files.isEmpty
             ? nil : Hangup.handle { tools.reload(into: runner.liveCatalog, base: programCatalog, logger: logger) }
         defer { stopHangups?() }
-        // Watch for SIGINT/SIGTERM before announcing readiness, so no early signal is lost.
-        let signals = SignalWatcher()
-        try await engine.start()
-        StandardOutput.writeLine("worker \(node.name) ready")
 
-        let signal = await signals.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        await engine.shutdown()
-        await node.close()
+        let started = StartGate()
+        let name = node.name
+        let announce = AnnounceService(started: started) { StandardOutput.writeLine("worker \(name) ready") }
+        let group = ServiceGroup.errand(
+            [
+                ClosingService(description: "task store", close: node.close, logger: logger),
+                EngineService(
+                    description: "task engine", start: { try await engine.start() },
+                    shutdown: { await engine.shutdown() }, started: started),
+                announce,
+            ], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            guard started.isOpen else { throw StartFailure.report("could not start", error) }
+            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
+            throw ExitCode(StartFailure.runtimeExitCode)
+        }
+        logger.info("stopped")
     }
 }

@@ -10,6 +10,11 @@ public enum SeedTools {
     /// instead of trapping in the conversion to integer milliseconds.
     static let maxSleepSeconds = 100 * 365 * 86_400.0
 
+    /// How long `sleep(seconds)` sleeps: `seconds` (not negative: the schema says so), at most ``maxSleepSeconds``.
+    package static func sleepDuration(seconds: Double) -> Duration {
+        .milliseconds(Int64((min(seconds, maxSleepSeconds) * 1000).rounded()))
+    }
+
     /// `sleep(seconds)` → "slept <seconds>" (3 → "slept 3", 0.5 → "slept 0.5").
     public static let sleep = Tool(
         name: "sleep", description: "Sleep for `seconds` seconds, then return \"slept <seconds>\".",
@@ -17,7 +22,7 @@ public enum SeedTools {
         taskSupport: .optional
     ) { arguments, _ in
         let seconds = try arguments.double("seconds")
-        try await Task.sleep(for: .milliseconds(Int64((min(seconds, maxSleepSeconds) * 1000).rounded())))
+        try await Task.sleep(for: sleepDuration(seconds: seconds))
         return .text("slept \(formatSeconds(seconds))")
     }
 

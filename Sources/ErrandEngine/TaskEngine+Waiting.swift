@@ -59,4 +59,10 @@ extension TaskEngine {
 
     /// Whether anyone waits for `id` to end.
     func hasWaiters(_ id: TaskID) -> Bool { !(active[id]?.terminalWaiters.isEmpty ?? true) }
+
+    /// How many callers of ``waitForTerminal(_:for:timeout:)`` wait for `id` now: tests wait for a wait to begin.
+    package func waiterCount(_ id: TaskID) -> Int { active[id]?.terminalWaiters.count ?? 0 }
+
+    /// Whether ``shutdown()`` has begun.
+    package var hasBegunShutdown: Bool { isStopping }
 }

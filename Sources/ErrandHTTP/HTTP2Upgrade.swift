@@ -23,7 +23,7 @@ struct HTTP2Upgrade {
             connection.contains(where: { $0.equalsIgnoringASCIICase("http2-settings") })
         else { return nil }
         let values = head.headers.values("HTTP2-Settings")
-        guard values.count == 1, let settings = Self.decodeBase64URL(values[0][...].trimmingOWS()),
+        guard values.count == 1, let settings = Base64.decode(values[0][...].trimmingOWS(), alphabet: .url),
             settings.count % 6 == 0
         else { return nil }
         self.settings = settings
@@ -32,33 +32,6 @@ struct HTTP2Upgrade {
 
     private static func tokens(_ values: [String]) -> [Substring] {
         values.flatMap { $0.split(separator: ",") }.map { $0.trimmingOWS() }
-    }
-
-    /// Decodes base64url without padding (RFC 4648 §5), as `HTTP2-Settings` uses; `nil` if malformed.
-    static func decodeBase64URL(_ text: some StringProtocol) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in text.utf8 {
-            let value: UInt32
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt32(byte - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = UInt32(byte - UInt8(ascii: "a")) + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt32(byte - UInt8(ascii: "0")) + 52
-            case UInt8(ascii: "-"): value = 62
-            case UInt8(ascii: "_"): value = 63
-            case UInt8(ascii: "="): continue
-            default: return nil
-            }
-            accumulator = accumulator << 6 | value
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-            }
-        }
-        return bits >= 6 ? nil : out
     }
 }
 

@@ -18,7 +18,7 @@ import Synchronization
 /// ```swift
 /// let server = HTTPServer(configuration: configuration, responder: app, logger: logger)
 /// let port = try server.start()
-/// _ = await SignalWatcher.waitForTermination()
+/// // ... until the process is told to stop (errand's commands run it as a swift-service-lifecycle service) ...
 /// await server.shutdown(gracePeriod: .seconds(10))
 /// ```
 public final class HTTPServer: Sendable {

@@ -16,8 +16,8 @@ public enum PostgresClusterStoreError: Error, Sendable, Hashable, CustomStringCo
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason):
-            return
-                "--store '\(url)' is not a PostgreSQL URL (\(reason)); use postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            return "--store '\(Self.withoutPassword(url))' is not a PostgreSQL URL (\(reason));"
+                + " use postgres://USER:PASSWORD@HOST:PORT/DATABASE"
         case .newerSchema(let databaseVersion, let supportedVersion):
             return "the database has Errand schema version \(databaseVersion), but this errand supports up to version"
                 + " \(supportedVersion); run a newer errand or use another database"
@@ -30,5 +30,13 @@ public enum PostgresClusterStoreError: Error, Sendable, Hashable, CustomStringCo
         case .closed:
             return "the task store is closed"
         }
+    }
+
+    /// `url` with the password between `user:` and `@` replaced by `***`, for messages and logs.
+    static func withoutPassword(_ url: String) -> String {
+        guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound < at,
+            let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 }

@@ -11,6 +11,8 @@ struct PostgresMigrator {
         let logger = self.logger
         do {
             try await client.withTransaction(logger: logger) { connection in
+                // A migration may rewrite a large table: the store's statement timeout is for its own queries.
+                try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
                 try await connection.query(
                     "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey))", logger: logger)
                 try await connection.query(

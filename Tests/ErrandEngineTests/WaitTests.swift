@@ -18,7 +18,7 @@ import Testing
         let engine = makeEngine(runner: runner)
         let record = try await engine.submit(submission("gate"))
         let stopping = Task { await engine.shutdown() }
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { await engine.hasBegunShutdown })
         // Nothing will end the task or fire a timeout any more: the wait must not hang.
         let waited = try await engine.waitForTerminal(record.id, for: .anonymous)
         #expect(!waited.status.isTerminal)
@@ -34,7 +34,7 @@ import Testing
             for _ in 0..<10 {
                 group.addTask { try await engine.waitForTerminal(record.id, for: .anonymous).status }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            #expect(await eventually { await engine.waiterCount(record.id) == 10 })  // all wait before it ends
             runner.gate.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -60,9 +60,10 @@ import Testing
         let engine = makeEngine(runner: runner)
         let record = try await engine.submit(submission("gate"))
         let waiter = Task { try await engine.waitForTerminal(record.id, for: .anonymous) }
-        try await Task.sleep(for: .milliseconds(10))
+        #expect(await eventually { await engine.waiterCount(record.id) == 1 })
         waiter.cancel()
         #expect(try await waiter.value.status == .working)
+        #expect(await engine.waiterCount(record.id) == 0)  // the cancelled wait left nothing behind
         runner.gate.open()
     }
 

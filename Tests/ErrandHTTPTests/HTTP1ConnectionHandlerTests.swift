@@ -6,22 +6,33 @@ import Testing
 
 /// The HTTP/1.1 handler without sockets: a recording output and a hand-driven clock.
 struct HTTP1ConnectionHandlerTests {
-    final class RecordingOutput: ConnectionOutput, @unchecked Sendable {
-        var written: [UInt8] = []
-        var closed: Bool?  // lingering flag once closed
-        var aborted = false
-        var readingEnabled = true
-        var queued: [@Sendable () -> Void] = []
+    /// Records what the handler writes. Deferred replies call `execute` from other threads while the test reads,
+    /// so every field sits behind one lock.
+    final class RecordingOutput: ConnectionOutput, Sendable {
+        private struct State {
+            var written: [UInt8] = []
+            var closed: Bool?  // lingering flag once closed
+            var aborted = false
+            var readingEnabled = true
+            var queued: [@Sendable () -> Void] = []
+        }
+        private let state = Mutex(State())
+
+        var written: [UInt8] { state.withLock { $0.written } }
+        var closed: Bool? { state.withLock { $0.closed } }
+        var aborted: Bool { state.withLock { $0.aborted } }
+        var readingEnabled: Bool { state.withLock { $0.readingEnabled } }
+        var queued: [@Sendable () -> Void] { state.withLock { $0.queued } }
         var remoteAddress: String { "test" }
         var pendingWriteBytes: Int { 0 }
         var text: String { String(decoding: written, as: UTF8.self) }
 
-        func write(_ bytes: [UInt8]) { written += bytes }
+        func write(_ bytes: [UInt8]) { state.withLock { $0.written += bytes } }
         func flush() {}
-        func close(lingering: Bool) { closed = lingering }
-        func abort() { aborted = true }
-        func setReadingEnabled(_ enabled: Bool) { readingEnabled = enabled }
-        func execute(_ work: @escaping @Sendable () -> Void) { queued.append(work) }
+        func close(lingering: Bool) { state.withLock { $0.closed = lingering } }
+        func abort() { state.withLock { $0.aborted = true } }
+        func setReadingEnabled(_ enabled: Bool) { state.withLock { $0.readingEnabled = enabled } }
+        func execute(_ work: @escaping @Sendable () -> Void) { state.withLock { $0.queued.append(work) } }
         func replaceHandler(with handler: any ConnectionHandler, replaying bytes: [UInt8]) {}
     }
 

@@ -67,15 +67,6 @@ struct HTTP2UpgradeTests {
         }
     }
 
-    @Test func base64URLDecoding() {
-        #expect(HTTP2Upgrade.decodeBase64URL("") == [])
-        #expect(HTTP2Upgrade.decodeBase64URL("AAMAAABk") == [0, 3, 0, 0, 0, 100])
-        #expect(HTTP2Upgrade.decodeBase64URL("_-8") == [0xFF, 0xEF])
-        #expect(HTTP2Upgrade.decodeBase64URL("AA==") == [0])
-        #expect(HTTP2Upgrade.decodeBase64URL("A") == nil)  // a lone sextet is not a byte
-        #expect(HTTP2Upgrade.decodeBase64URL("a+b/") == nil)  // base64, not base64url
-    }
-
     /// Reads the HTTP/1.1 response head byte by byte, leaving what follows for the frame reader.
     static func readHTTP1Head(_ client: HTTP2FrameClient) throws -> String {
         var head: [UInt8] = []

@@ -5,10 +5,11 @@ import Testing
 /// Graceful shutdown over live connections.
 struct ShutdownTests {
     @Test func inFlightDeferredRequestFinishes() async throws {
-        let (server, port) = try startServer()
+        let responder = TestResponder()
+        let (server, port) = try startServer(responder: responder)
         let client = try TestClient(port: port)
         try client.send("GET /slow?300 HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await blocking { eventually { responder.slowStarted.value == 1 } })  // in flight
         let clock = ContinuousClock()
         let started = clock.now
         async let response = blocking { try client.readResponse() }
@@ -51,10 +52,11 @@ struct ShutdownTests {
     }
 
     @Test func requestsPastTheGracePeriodAreCutOff() async throws {
-        let (server, port) = try startServer()
+        let responder = TestResponder()
+        let (server, port) = try startServer(responder: responder)
         let client = try TestClient(port: port)
         try client.send("GET /slow?20000 HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await blocking { eventually { responder.slowStarted.value == 1 } })  // in flight
         let clock = ContinuousClock()
         let started = clock.now
         await server.shutdown(gracePeriod: .milliseconds(200))

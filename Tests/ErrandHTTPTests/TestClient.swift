@@ -1,6 +1,7 @@
 import Dispatch
 import ErrandHTTP
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -228,11 +229,19 @@ func withServer(
 ///
 /// - `/hello`: immediate `hello`
 /// - `/echo`: immediate, echoes the body
-/// - `/slow?<ms>`: deferred, answers `slow` after the given milliseconds
+/// - `/slow?<ms>`: deferred, answers `slow` after the given milliseconds (``slowStarted`` counts those begun)
 /// - `/close`: immediate, with `Connection: close`
 /// - `/stream`: the event stream `streams` hands out, if any
 struct TestResponder: HTTPResponder {
     var stream: (@Sendable (HTTPRequest) -> HTTPResponse)?
+    /// How many `/slow` replies have begun: a test waits for its request to be in flight before it acts.
+    let slowStarted = Counter()
+
+    final class Counter: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        func increment() { count.withLock { $0 += 1 } }
+    }
 
     func reply(to request: HTTPRequest) -> HTTPReply {
         switch request.path {
@@ -242,7 +251,9 @@ struct TestResponder: HTTPResponder {
             return .immediate(HTTPResponse(status: 200, contentType: "application/octet-stream", body: request.body))
         case "/slow":
             let milliseconds = Int(request.query ?? "") ?? 100
+            let started = slowStarted
             return .deferred {
+                started.increment()
                 try? await Task.sleep(for: .milliseconds(milliseconds))
                 return .text(200, "slow")
             }

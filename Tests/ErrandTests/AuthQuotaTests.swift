@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// Per-principal (or, without authentication, per-session and per-client) limits and priority clamping.
-@Suite struct AuthQuotaTests {
+@Suite(.shutsDownApplications) struct AuthQuotaTests {
     static func expectQuotaError(_ response: JSONValue, naming limit: String) {
         #expect(response["error"]?["code"] == .int(Int64(ErrandErrorCode.quotaExceeded)), "\(response)")
         #expect(response["error"]?["message"]?.stringValue?.contains(limit) == true, "\(response)")

@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// Tokens and secret arguments stay out of stored tasks and views; the tokens file reloads.
-@Suite struct AuthSecretsTests {
+@Suite(.shutsDownApplications) struct AuthSecretsTests {
     @Test func noBearerTokenIsStoredWithATask() async throws {
         let harness = try await AuthHarness.started()
         let token = AuthHarness.tokens["alice"]!

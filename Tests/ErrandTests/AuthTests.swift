@@ -49,6 +49,7 @@ struct AuthHarness {
             configuration: configuration, catalog: RESTHarness.catalog, store: store,
             logger: Logger(label: "auth-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await app.start()
+        StartedApplications.register(app)
         return AuthHarness(app: app, store: store, tokensFile: TemporaryFile(path: path))
     }
 
@@ -133,7 +134,7 @@ final class TemporaryFile: Sendable {
 }
 
 /// Bearer-token authentication on every protected route.
-@Suite struct AuthTests {
+@Suite(.shutsDownApplications) struct AuthTests {
     @Test func mcpWithoutATokenIs401WithAChallengeAndAJSONRPCError() async throws {
         let harness = try await AuthHarness.started()
         let response = await harness.post(["jsonrpc": "2.0", "id": 1, "method": "ping"], as: nil)

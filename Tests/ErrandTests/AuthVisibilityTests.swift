@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// With authentication, a task belongs to its principal (and team): everyone else sees an unknown id.
-@Suite struct AuthVisibilityTests {
+@Suite(.shutsDownApplications) struct AuthVisibilityTests {
     @Test func aForeignTaskIsAnUnknownTaskOverMCP() async throws {
         let harness = try await AuthHarness.started()
         let alice = try await harness.initialize(as: "alice")

@@ -3,7 +3,7 @@ import ErrandProtocol
 import Testing
 
 /// A plain 2025-11-25 `tools/call` whose tool asks for input: `elicitation/create` on the call's own stream.
-@Suite struct InlineInputTests {
+@Suite(.shutsDownApplications) struct InlineInputTests {
     static let elicitation: JSONValue = ["elicitation": ["form": [:]]]
 
     func callApproval(_ app: TestApplication, session: String, meta: JSONValue? = nil) async throws -> SSEStream {

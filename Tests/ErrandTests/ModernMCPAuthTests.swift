@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// With authentication, a 2026-07-28 task belongs to its principal (and team) exactly like a 2025-11-25 one.
-@Suite struct ModernMCPAuthTests {
+@Suite(.shutsDownApplications) struct ModernMCPAuthTests {
     func modern(_ harness: AuthHarness, _ method: String, _ params: JSONValue, as principal: String?) async
         -> HTTPResponse
     {

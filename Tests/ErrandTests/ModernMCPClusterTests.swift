@@ -8,7 +8,7 @@ import Testing
 
 /// `subscriptions/listen` on a serve-only node A pushes `notifications/tasks` for a task worker W runs: the
 /// notifications come from the engine's events, which carry changes made on other nodes.
-@Suite struct ModernMCPClusterTests {
+@Suite(.shutsDownApplications) struct ModernMCPClusterTests {
     @Test func listenOnNodeASeesATaskRunningOnWorkerW() async throws {
         let store = MemoryClusterStore()
         let logger = Logger(label: "cluster-test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -21,12 +21,14 @@ import Testing
             return ClusterEngine(store: store, runner: runner, node: "a", configuration: serveOnly)
         }
         try await nodeA.start()
+        StartedApplications.register(nodeA)
         var workerConfiguration = ClusterEngineConfiguration()
         workerConfiguration.engine.maxConcurrentTasks = 2
         let worker = ClusterEngine(
             store: store, runner: CatalogRunner(catalog: catalog, logger: logger), node: "w",
             configuration: workerConfiguration)
         try await worker.start()
+        StartedApplications.register { await worker.shutdown() }
         let app = TestApplication(running: nodeA)
 
         let created = await ModernMCPTests().send(

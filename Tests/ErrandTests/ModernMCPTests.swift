@@ -6,7 +6,7 @@ import Testing
 @testable import Errand
 
 /// MCP 2026-07-28 with the tasks extension on `/mcp`, beside 2025-11-25 sessions, driven in-process.
-@Suite struct ModernMCPTests {
+@Suite(.shutsDownApplications) struct ModernMCPTests {
     static let tasksCapabilities: JSONValue = ["extensions": ["io.modelcontextprotocol/tasks": [:]]]
 
     /// POSTs a modern request with matching headers; `headers` override (or, with `nil`, remove) them.

@@ -6,7 +6,7 @@ import Logging
 import Testing
 
 /// The REST router: discovery, routing errors, the Origin guard, readiness and metrics.
-@Suite struct RESTAPITests {
+@Suite(.shutsDownApplications) struct RESTAPITests {
     @Test func listsToolsWithTheirEffectiveTaskMode() async throws {
         let app = try await RESTHarness.started()
         let response = await app.send("GET", "/api/tools")
@@ -147,19 +147,24 @@ struct RESTHarness {
         return catalog
     }()
 
-    static func make(_ configure: (inout ErrandConfiguration) -> Void = { _ in }) -> RESTHarness {
+    static func make(
+        clock: any EngineClock = SystemEngineClock(), _ configure: (inout ErrandConfiguration) -> Void = { _ in }
+    ) -> RESTHarness {
         var configuration = ErrandConfiguration()
         configuration.publicDirectory = nil
         configure(&configuration)
         let application = ErrandApplication(
-            configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
+            configuration: configuration, catalog: catalog, store: MemoryTaskStore(), clock: clock,
             logger: Logger(label: "rest-tests"))
         return RESTHarness(application: application)
     }
 
-    static func started(_ configure: (inout ErrandConfiguration) -> Void = { _ in }) async throws -> RESTHarness {
-        let harness = make(configure)
+    static func started(
+        clock: any EngineClock = SystemEngineClock(), _ configure: (inout ErrandConfiguration) -> Void = { _ in }
+    ) async throws -> RESTHarness {
+        let harness = make(clock: clock, configure)
         try await harness.application.start()
+        StartedApplications.register(harness.application)
         return harness
     }
 

@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// `POST /api/tools/{name}/call`: synchronous calls, task starts, and every refusal.
-@Suite struct RESTCallTests {
+@Suite(.shutsDownApplications) struct RESTCallTests {
     @Test func plainCallAnswersTheCallToolResult() async throws {
         let app = try await RESTHarness.started()
         let response = await app.send("POST", "/api/tools/echo/call", body: #"{"text": "hi"}"#)

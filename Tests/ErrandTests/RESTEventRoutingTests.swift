@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// `/api/events` streams are routed by who may see a task; a stream keeps the identity it was opened with.
-@Suite struct RESTEventRoutingTests {
+@Suite(.shutsDownApplications) struct RESTEventRoutingTests {
     static func taskIDs(_ events: [JSONValue]) -> Set<String> {
         Set(events.compactMap { $0["task"]?["id"]?.stringValue })
     }

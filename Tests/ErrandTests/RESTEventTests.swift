@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// `GET /api/events`: the opening event, live task events, filters, replay and reset.
-@Suite struct RESTEventTests {
+@Suite(.shutsDownApplications) struct RESTEventTests {
     /// The next event, or `nil` if none comes within `timeout`.
     static func next(_ stream: SSEStream, timeout: Duration = .seconds(5)) async -> SSEEvent? {
         await withTaskGroup(of: SSEEvent?.self) { group in

@@ -5,7 +5,7 @@ import ErrandProtocol
 import Testing
 
 /// One engine behind both doors: REST tasks are visible over MCP, and MCP tasks over REST.
-@Suite struct RESTInteropTests {
+@Suite(.shutsDownApplications) struct RESTInteropTests {
     static func mcp(_ app: RESTHarness, _ session: String?, _ body: String) async -> HTTPResponse {
         var headers: HTTPHeaders = ["Accept": "application/json, text/event-stream"]
         if let session {

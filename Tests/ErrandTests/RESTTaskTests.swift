@@ -2,10 +2,11 @@ import Errand
 import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
+import Synchronization
 import Testing
 
 /// `/api/tasks`: list, get, result (with wait), cancel and delete.
-@Suite struct RESTTaskTests {
+@Suite(.shutsDownApplications) struct RESTTaskTests {
     @Test func getsATaskAndRefusesUnknownIDs() async throws {
         let app = try await RESTHarness.started()
         let id = await app.start("sleep", #"{"seconds": 0}"#)
@@ -87,9 +88,8 @@ import Testing
     }
 
     @Test func listsNewestFirstWithFilters() async throws {
-        let app = try await RESTHarness.started()
+        let app = try await RESTHarness.started(clock: SteppingClock())  // two tasks, two creation times
         let first = await app.start("sleep", #"{"seconds": 0}"#)
-        try await Task.sleep(for: .milliseconds(5))
         let second = await app.start("fail")
         _ = await app.send("GET", "/api/tasks/\(second)/result?wait=5s")
         _ = await app.send("GET", "/api/tasks/\(first)/result?wait=5s")
@@ -132,5 +132,15 @@ import Testing
         let response = await app.send("GET", "/api/tasks?\(query)")
         #expect(response.status == 400)
         #expect(response.headers["Content-Type"] == "application/problem+json")
+    }
+}
+
+/// A wall clock that moves one millisecond each time it is read: every timestamp differs, with no waiting.
+final class SteppingClock: EngineClock {
+    private let now = Mutex<Int64>(1_700_000_000_000)
+    func nowMs() -> Int64 {
+        now.withLock {
+            $0 += 1; return $0
+        }
     }
 }

@@ -6,7 +6,7 @@ import ErrandTestSupport
 import Testing
 
 /// `GET /api/tasks/{id}/log`: text, JSON and a live stream; and the same lines as MCP `notifications/message`.
-@Suite struct TaskLogRESTTests {
+@Suite(.shutsDownApplications) struct TaskLogRESTTests {
     @Test func aFinishedTasksLogReadsAsTextAndJSON() async throws {
         let tools = ToolSourceCatalog()
         let app = try await RESTHarness.started(catalog: tools.catalog)

@@ -4,7 +4,7 @@ import Testing
 @testable import Errand
 
 /// Which tasks the notifier remembers to report to sessions other than the creator.
-@Suite struct TaskWatchTests {
+@Suite(.shutsDownApplications) struct TaskWatchTests {
     /// Regression: `tasks/result` watched the id before looking it up, so every refused call with an unknown
     /// id stayed in the watch table for ever (200 calls with 1 MB ids grew the server by 190 MB).
     @Test func refusedTaskLookupsLeaveNothingBehind() async throws {
@@ -26,17 +26,9 @@ import Testing
             "tools/call", ["name": "sleep", "arguments": ["seconds": 30], "task": [:]], session: creator)
         let id = try #require(created["result"]?["task"]?["taskId"])
         let waiter = Task { try await app.call("tasks/result", ["taskId": id], id: 9, session: other) }
-        #expect(await Self.eventually { app.app.mcp.notifier.watchedTaskCount == 1 })
+        #expect(await eventually { app.app.mcp.notifier.watchedTaskCount == 1 })
         _ = try await app.call("tasks/cancel", ["taskId": id], session: creator)
         _ = try await waiter.value
-        #expect(await Self.eventually { app.app.mcp.notifier.watchedTaskCount == 0 })
-    }
-
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<200 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
+        #expect(await eventually { app.app.mcp.notifier.watchedTaskCount == 0 })
     }
 }

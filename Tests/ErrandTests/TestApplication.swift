@@ -21,6 +21,7 @@ struct TestApplication {
             configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await app.start()
+        StartedApplications.register(app)
     }
 
     func send(_ request: HTTPRequest) async -> HTTPResponse {
@@ -116,4 +117,13 @@ extension HTTPResponse {
         guard case .bytes(let bytes) = body else { return nil }
         return try? JSONParser.parse(bytes)
     }
+}
+
+/// Polls `condition` every 10 ms until it holds or two seconds pass; returns whether it held.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<200 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
 }

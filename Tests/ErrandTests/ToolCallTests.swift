@@ -1,10 +1,12 @@
-import Errand
+import ErrandDemo
 import ErrandHTTP
 import ErrandProtocol
 import Testing
 
+@testable import Errand
+
 /// Plain (non-task) calls: tools, resources, prompts, progress, cancellation.
-@Suite struct ToolCallTests {
+@Suite(.shutsDownApplications) struct ToolCallTests {
     @Test func toolsListDeclaresTaskModes() async throws {
         let app = try await TestApplication()
         let session = try await app.initialize()
@@ -111,7 +113,8 @@ import Testing
                 ],
                 session: session)
         }
-        try await Task.sleep(for: .milliseconds(100))
+        let running = try #require(app.app.mcp.sessions.session(session))
+        #expect(await eventually { running.isInFlight(.int(77)) })
         _ = await app.post(
             ["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": 77, "reason": "user"]],
             session: session)
@@ -143,14 +146,18 @@ import Testing
 
     /// Regression: `sleep` with seconds past Int64.max milliseconds (valid JSON, valid against the schema)
     /// trapped in the Double → Int64 conversion and took the whole server down.
-    @Test(arguments: [1e300, 1e16, 9.3e15])
-    func sleepWithAnAbsurdDurationRunsUntilCancelled(seconds: Double) async throws {
+    @Test(arguments: [1e300, 1e16, 9.3e15, .greatestFiniteMagnitude])
+    func sleepWithAnAbsurdDurationSleepsForAPracticalEternity(seconds: Double) {
+        #expect(SeedTools.sleepDuration(seconds: seconds) == .seconds(100 * 365 * 86_400))
+        #expect(SeedTools.sleepDuration(seconds: 0.5) == .milliseconds(500))
+    }
+
+    @Test func anAbsurdSleepRunsAsATaskUntilCancelled() async throws {
         let app = try await TestApplication()
         let session = try await app.initialize()
         let created = try await app.call(
-            "tools/call", ["name": "sleep", "arguments": ["seconds": .double(seconds)], "task": [:]], session: session)
+            "tools/call", ["name": "sleep", "arguments": ["seconds": 1e300], "task": [:]], session: session)
         let id = try #require(created["result"]?["task"]?["taskId"])
-        try await Task.sleep(for: .milliseconds(100))
         let running = try await app.call("tasks/get", ["taskId": id], session: session)
         #expect(running["result"]?["status"] == "working")
         let cancelled = try await app.call("tasks/cancel", ["taskId": id], session: session)

@@ -77,6 +77,7 @@ extension RESTHarness {
             configuration: configuration, catalog: catalog, store: MemoryTaskStore(),
             logger: Logger(label: "tool-source-tests", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await application.start()
+        StartedApplications.register(application)
         return RESTHarness(application: application)
     }
 

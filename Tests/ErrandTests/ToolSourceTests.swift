@@ -6,7 +6,7 @@ import ErrandTestSupport
 import Testing
 
 /// Typed arguments, tools only some principals see, child tasks, and a catalog replaced while serving.
-@Suite struct ToolSourceTests {
+@Suite(.shutsDownApplications) struct ToolSourceTests {
     @Test func typedArgumentsDecodeAndABadValueIsRefusedNamingTheField() async throws {
         let tools = ToolSourceCatalog()
         let app = try await TestApplication(catalog: tools.catalog)

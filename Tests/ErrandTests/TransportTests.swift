@@ -4,7 +4,7 @@ import ErrandProtocol
 import Testing
 
 /// The Streamable HTTP transport rules (docs/mcp-protocol.md §4 and checklist items 12–39).
-@Suite struct TransportTests {
+@Suite(.shutsDownApplications) struct TransportTests {
     @Test func initializeIssuesASessionAndEchoesASupportedVersion() async throws {
         let app = try await TestApplication()
         for version in ["2025-11-25", "2025-06-18", "2025-03-26"] {

@@ -145,7 +145,10 @@ def test_huge_sleep_over_rest_does_not_trap(http: httpx.Client) -> None:
     """Valid JSON, valid against the schema (minimum 0, no maximum), absurd as a duration."""
     resp = http.post("/api/tools/sleep/call?task=true", content=b'{"seconds":1e308}')
     assert resp.status_code == 202, resp.text
-    time.sleep(0.2)
+    deadline = time.monotonic() + 5  # the tool runs (the conversion itself is unit-tested in ToolCallTests)
+    while http.get(resp.headers["location"]).json()["status"] != "working":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.02)
     cancel = http.post(resp.headers["location"] + "/cancel")
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled", cancel.text
     assert http.get("/healthz").status_code == 200

@@ -11,33 +11,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, shared by the suites
 
-from harness import Contract, Raw, Server, server_from_env, stop  # noqa: E402
+from errand_fixtures import _errand_only, register_errand_only, server  # noqa: E402, F401 - fixtures
+from harness import Contract, Raw, Server  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "errand_only: checks an Errand-specific choice; skipped only when ERRAND_URL points at a "
-        "server that is not Errand (e.g. the FastMCP reference server)",
-    )
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    srv = server_from_env()
-    try:
-        yield srv
-    finally:
-        stop(srv)
-
-
-@pytest.fixture(autouse=True)
-def _errand_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("errand_only") is None:
-        return
-    srv: Server = request.getfixturevalue("server")
-    if not srv.is_errand:
-        pytest.skip(f"Errand-only behaviour; {srv.url} is not Errand")
+    register_errand_only(config, "checks an Errand-specific choice (e.g. where the FastMCP reference server differs)")
 
 
 @pytest.fixture

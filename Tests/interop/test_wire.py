@@ -622,8 +622,7 @@ def test_c70_status_notifications_on_get_stream(raw: Raw, contract: Contract) ->
         if not contract.check(stream.status == 200, "no GET stream (405)"):
             return
         assert stream.content_type and stream.content_type.startswith("text/event-stream")
-        time.sleep(0.2)
-        task = raw.start_task("sleep", {"seconds": 0.5})
+        task = raw.start_task("sleep", {"seconds": 0.5})  # the stream is open: its 200 has been read
 
         def final(m: dict[str, Any]) -> bool:
             return (m.get("method") == "notifications/tasks/status"
@@ -673,9 +672,13 @@ def test_other_session_reads_task_by_id(server: Server, raw: Raw, contract: Cont
     task = raw.start_task("sleep", {"seconds": 0.3})
     raw.delete()
     raw.session_id = None
-    time.sleep(0.6)
     with Raw(server.url) as phone:
         phone.initialize()
+        deadline = time.monotonic() + 10  # the task ends after its creator's session is gone
+        while (state := phone.request("tasks/get", {"taskId": task["taskId"]})[1]).get("result", {}).get(
+                "status") not in TERMINAL and "error" not in state:
+            assert time.monotonic() < deadline, state
+            time.sleep(0.05)
         _, got = phone.request("tasks/get", {"taskId": task["taskId"]})
         if contract.check("result" in got, f"new session cannot tasks/get: {got.get('error')}"):
             _, res = phone.request("tasks/result", {"taskId": task["taskId"]})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,33 +10,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "interop"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, which harness uses
 
-from harness import Server, server_from_env, stop  # noqa: E402
+from errand_fixtures import _errand_only, register_errand_only, server  # noqa: E402, F401 - fixtures
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "errand_only: checks what Errand offers beyond the FastMCP 4 reference (both eras on one store, push); "
-        "skipped when ERRAND_URL points at a server that is not Errand",
-    )
-
-
-@pytest.fixture(autouse=True)
-def _errand_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("errand_only") is None:
-        return
-    srv: Server = request.getfixturevalue("server")
-    if not srv.is_errand:
-        pytest.skip(f"Errand-only behaviour; {srv.url} is not Errand")
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    srv = server_from_env()
-    try:
-        yield srv
-    finally:
-        stop(srv)
+    register_errand_only(config, "checks what Errand offers beyond the FastMCP 4 reference (both eras on one store, push)")
 
 
 @pytest.fixture

@@ -54,3 +54,39 @@ ensure_venv() {
     "$dir/bin/python" -m pip install --disable-pip-version-check -q -r "$req" </dev/null || return 1
     printf '%s\n' "$want" > "$dir/.requirements.sha256"
 }
+
+# start_errand NAME LOGDIR BIN ARGS...: run `BIN ARGS...` (normally `serve --port 0 ...`) in the background with
+# stdout in LOGDIR/NAME.out and stderr in LOGDIR/NAME.err, and wait up to 30 s for its "listening on URL" line.
+# Sets ERRAND_SERVER_PID and ERRAND_SERVER_URL (scheme, host and port; no path). When ERRAND_PID_DIR is set
+# (scripts/test.sh), the pid is left there so that a server a failed script leaves behind is still stopped.
+start_errand() {
+    local name="$1" dir="$2"
+    shift 2
+    ERRAND_SERVER_URL=""
+    "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+    ERRAND_SERVER_PID=$!
+    [ -n "${ERRAND_PID_DIR:-}" ] && [ -d "$ERRAND_PID_DIR" ] && echo "$ERRAND_SERVER_PID" >"$ERRAND_PID_DIR/$name-$ERRAND_SERVER_PID"
+    local _
+    for _ in $(seq 300); do
+        ERRAND_SERVER_URL=$(sed -n 's/^listening on \(https\{0,1\}:\/\/[^ ]*\).*/\1/p' "$dir/$name.out" | head -n1)
+        [ -n "$ERRAND_SERVER_URL" ] && return 0
+        if ! kill -0 "$ERRAND_SERVER_PID" 2>/dev/null; then
+            warn "$name exited before listening:"
+            cat "$dir/$name.err" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    warn "$name did not print 'listening on' within 30 s"
+    cat "$dir/$name.err" >&2
+    return 1
+}
+
+# stop_errand PID: SIGTERM, up to 5 s for it to exit, then SIGKILL. Does nothing for an empty or gone PID.
+stop_errand() {
+    local pid="$1" _
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+}

@@ -36,6 +36,23 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# make_tls_files DIR: a throwaway CA (DIR/ca.crt) and a server certificate and key signed by it that name
+# "localhost" only, not 127.0.0.1: a client checking host names accepts the one and refuses the other.
+make_tls_files() {
+    local dir="$1"
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=errand test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1 || return 1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" \
+        >/dev/null 2>&1 || return 1
+    printf 'subjectAltName=DNS:localhost\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1 || return 1
+    chmod 600 "$dir/server.key"
+}
+
+# start_postgres DIR: a throwaway server on a free loopback port, its data in DIR. TLS is on (plain connections
+# still work), with the certificate of make_tls_files; PG_CA_FILE names its CA.
 start_postgres() {
     local dir="$1"
     PG_BIN=$(find_pg_bin) || {
@@ -47,16 +64,21 @@ start_postgres() {
     [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir"
     as_pg_user "$PG_BIN/initdb" -D "$PG_DATA" -U errand --auth=trust --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    command -v openssl >/dev/null 2>&1 || ensure_apt_packages openssl || die "could not install openssl"
+    make_tls_files "$dir/tls" || die "could not make the TLS files"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres "$dir/tls"
+    PG_CA_FILE="$dir/tls/ca.crt"
     PG_PORT=$(free_port)
     # Small, fast, loopback only; fsync off: a test cluster is thrown away.
     local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [ "${PG_DURABLE:-0}" = 1 ] && durability=""
     as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$dir/postgres.log" -w -t 60 start \
-        -o "-h 127.0.0.1 -p $PG_PORT -k $dir $durability -c max_connections=200" \
+        -o "-h 127.0.0.1 -p $PG_PORT -k $dir $durability -c max_connections=200 -c ssl=on \
+            -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
         >/dev/null || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U errand errand || die "createdb failed"
     PG_URL="postgres://errand@127.0.0.1:$PG_PORT/errand"
-    export PG_URL PG_PORT PG_BIN
+    export PG_URL PG_PORT PG_BIN PG_CA_FILE
     log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }
 

@@ -1,7 +1,12 @@
 import ErrandHTTP
-import Glibc
 public import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Checks bearer tokens against the tokens file and reloads the file when it changes.
 ///

@@ -27,10 +27,15 @@ extension ClusterEngine {
     /// policy allows another attempt ("lease expired: …; queued again"), else failed ("The node running the task
     /// stopped (its lease expired)", an internal-error outcome). Publishes each and claims if any was queued.
     /// The node calls this every half of the lease duration (with jitter) and at ``start()``.
+    ///
+    /// It renews its own leases first: after the store was unreachable for longer than a lease (a database
+    /// restart), the leases of the attempts this node is still running have ended too, and taking those over would
+    /// fail work that is about to finish.
     /// - Returns: the tasks this node took over.
     @discardableResult
     public func reclaimExpiredLeases() async -> [TaskRecord] {
         guard lifecycle != .shuttingDown else { return [] }
+        await renewLeases()
         let runner = self.runner
         let now = clock.nowMs()
         let taken: [TaskRecord]
