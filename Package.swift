@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ErrandEngine", targets: ["ErrandEngine"]),
         .library(name: "ErrandProtocol", targets: ["ErrandProtocol"]),
         .library(name: "ErrandCommandTools", targets: ["ErrandCommandTools"]),
+        .library(name: "ErrandClient", targets: ["ErrandClient"]),
     ],
     traits: [
         .trait(name: "Postgres", description: "Build the PostgreSQL task store (postgres-nio)."),
@@ -55,6 +56,12 @@ let package = Package(
         ),
         .target(
             name: "ErrandProtocol",
+            swiftSettings: strictSettings
+        ),
+        // The client side of MCP tasks: Streamable HTTP over FoundationNetworking's URLSession, no SwiftNIO.
+        .target(
+            name: "ErrandClient",
+            dependencies: ["ErrandProtocol"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -116,7 +123,7 @@ let package = Package(
         .target(
             name: "ErrandCommandLine",
             dependencies: [
-                "Errand", "ErrandCommandTools", "ErrandEngine", "ErrandHTTP", "ErrandSQLite",
+                "Errand", "ErrandClient", "ErrandCommandTools", "ErrandEngine", "ErrandHTTP", "ErrandSQLite",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,6 +208,14 @@ let package = Package(
         .testTarget(
             name: "ErrandCommandToolsTests",
             dependencies: ["ErrandCommandTools", "Errand", "ErrandEngine", "ErrandProtocol"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ErrandClientTests",
+            dependencies: [
+                "ErrandClient", "Errand", "ErrandDemo", "ErrandEngine", "ErrandHTTP", "ErrandProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

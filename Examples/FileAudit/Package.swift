@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// A program of its own on Errand: its tools, and the whole `errand` command line (serve, worker, token) for free.
+// A program of its own on Errand: its tools, and the whole `errand` command line (serve, worker, token, and the
+// client commands call and tasks) for free.
 let package = Package(
     name: "file-audit",
     platforms: [.macOS(.v15)],

@@ -2,7 +2,8 @@ public import ArgumentParser
 public import Errand
 import Synchronization
 
-/// The `errand` command line — `serve`, `worker`, `token` with every option — for a program's own tools.
+/// The `errand` command line — `serve`, `worker`, `token` with every option, and the client commands `call` and
+/// `tasks` — for a program's own tools.
 ///
 /// A program of its own gets the whole command line in one call:
 ///
@@ -23,7 +24,7 @@ public struct ErrandCommand: AsyncParsableCommand {
             commandName: program.name,
             abstract: program.abstract,
             version: program.version,
-            subcommands: [Serve.self, Worker.self, TokenCommand.self],
+            subcommands: [Serve.self, Worker.self, TokenCommand.self, CallCommand.self, TasksCommand.self],
             defaultSubcommand: Serve.self
         )
     }
