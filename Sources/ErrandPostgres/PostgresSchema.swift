@@ -85,6 +85,16 @@ enum PostgresSchema {
                     WHERE parent IS NOT NULL
                 """,
             ]),
+        // Every node's latest heartbeat, so that the cluster view lists idle nodes too.
+        Migration(
+            version: 4, name: "node heartbeats",
+            statements: [
+                """
+                CREATE TABLE errand_nodes (
+                    node text PRIMARY KEY, worker_slots integer NOT NULL, running integer NOT NULL,
+                    seen_at bigint NOT NULL)
+                """
+            ]),
     ]
 
     /// The highest schema version this build knows.

@@ -32,6 +32,26 @@ import Testing
         await engine.shutdown()
     }
 
+    @Test func idleNodesAreListedFromTheirHeartbeatsAndACleanStopRemovesThem() async throws {
+        let clock = ManualClock()
+        let store = MemoryClusterStore()
+        let serving = makeNode("node-a", store: store, slots: 0, clock: clock)
+        let idle = makeNode("worker-idle", store: store, slots: 8, clock: clock)
+        let frozen = makeNode("worker-frozen", store: store, slots: 2, clock: clock)
+        for node in [serving, idle, frozen] { try await node.start() }  // each writes a heartbeat at start
+        #expect(try await serving.nodes().map(\.name) == ["node-a", "worker-frozen", "worker-idle"])
+        let listed = try await serving.nodes()
+        #expect(listed[2].workerSlots == 8 && listed[2].running.isEmpty && listed[2].isRenewing)
+
+        await frozen.shutdown()  // stops cleanly: removes its heartbeat
+        #expect(try await serving.nodes().map(\.name) == ["node-a", "worker-idle"])
+
+        clock.advance(byMs: 40_001)  // more than two thirds of the 60 s lease without a heartbeat from the idle one
+        let stale = try await serving.nodes()
+        #expect(stale.map(\.name) == ["node-a", "worker-idle"] && stale[1].isRenewing == false)
+        for node in [serving, idle] { await node.shutdown() }
+    }
+
     @Test func leaseHoldingsLeaveOutEndedAndQueuedTasks() async throws {
         let store = MemoryClusterStore()
         let task = queuedRecord()

@@ -69,11 +69,14 @@
             // As version 1 left it.
             try await database.execute("ALTER TABLE errand_tasks DROP COLUMN started_at")
             try await database.execute("ALTER TABLE errand_tasks DROP COLUMN parent")  // its index goes with it
+            try await database.execute("DROP TABLE errand_nodes")
             try await database.execute("DELETE FROM errand_schema WHERE version >= 2")
             let second = try await database.open()
             #expect(try await second.task(task.id) == task)
             let claimed = try await second.claim(node: "w", limit: 1, nowMs: 2_000, leaseMs: 1_000)
             #expect(claimed.map(\.record) == [task.startingNextAttempt(at: 2_000)])
+            try await second.recordHeartbeat(NodeHeartbeat(node: "w", workerSlots: 1, running: 1, seenAtMs: 2_000))
+            #expect(try await second.heartbeats(seenAfterMs: 0).map(\.node) == ["w"])  // version 4 is there too
             await second.close()
             try await database.drop()
         }

@@ -1,5 +1,6 @@
-// The nodes serving these tasks (GET /api/cluster): with PostgreSQL every node holding leases, what it runs and
-// how old its leases are, and a node that stopped renewing marked as such; with memory or SQLite the one server.
+// The nodes serving these tasks (GET /api/cluster): with PostgreSQL every node of the cluster (idle ones from their
+// heartbeats), what it runs and how old its leases are, and a node that stopped renewing marked as such; with
+// memory or SQLite the one server.
 import { h } from '../dom.js';
 import { api } from '../api.js';
 
@@ -40,7 +41,7 @@ export function renderNodes() {
       const cluster = await api.cluster();
       const stale = cluster.nodes.filter((node) => !node.renewing).length;
       summary.textContent = cluster.mode === 'cluster'
-        ? `This node and every node holding leases: ${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'}${stale ? `, ${stale} stopped renewing` : ''}. Idle nodes elsewhere are not seen.`
+        ? `${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'} in the cluster${stale ? `, ${stale} stopped renewing` : ''}.`
         : 'One server (memory or SQLite store).';
       list.replaceChildren(...cluster.nodes.map(nodeCard));
     } catch {

@@ -32,6 +32,7 @@ extension ClusterEngine {
         schedule(.reap, after: configuration.engine.reapInterval)
         _ = await reclaimExpiredLeases()
         await claimRunnable()
+        await recordHeartbeat()
         logger.info("cluster node started", metadata: ["workerSlots": "\(workerSlots)"])
     }
 
@@ -57,6 +58,11 @@ extension ClusterEngine {
         }
         releaseAllWaiters()
         for task in tasks { await task.value }
+        do {
+            try await store.removeHeartbeat(node: node)  // the cluster view stops listing it
+        } catch {
+            logger.warning("could not remove this node's heartbeat", metadata: ["error": "\(error)"])
+        }
         logger.info("cluster node stopped", metadata: ["cancelledAttempts": "\(tasks.count)"])
     }
 

@@ -1,20 +1,43 @@
+import Logging
+
 extension ClusterEngine {
-    /// Every node holding leases (from the shared store), and this one even when idle. A node whose latest lease
-    /// ends sooner than two thirds of a lease from now missed a renewal (they come every third of a lease): it is
-    /// reported as not renewing. Idle nodes other than this one hold no leases and are not seen.
+    /// How long a node that stopped writing heartbeats (and did not stop cleanly) stays in ``nodes()``.
+    static let stoppedNodeVisibilityMs: Int64 = 3_600_000
+
+    /// Writes this node's heartbeat; a failure is logged (lease renewal reports store trouble already).
+    func recordHeartbeat() async {
+        let heartbeat = NodeHeartbeat(node: node, workerSlots: workerSlots, running: running, seenAtMs: clock.nowMs())
+        do {
+            try await store.recordHeartbeat(heartbeat)
+        } catch {
+            logger.debug("could not record this node's heartbeat", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Every node of the cluster: those that wrote a heartbeat in the last hour (idle ones included) and those
+    /// holding leases, with this one first. A node whose last heartbeat or renewal is older than two thirds of a
+    /// lease missed one (they come every third of a lease): it is reported as not renewing. A node that stopped
+    /// cleanly removed its heartbeat and is not listed.
     /// - Throws: `.storage` if the store failed.
     public func nodes() async throws(TaskEngineError) -> [NodeReport] {
         let holdings: [LeaseHolding]
+        let heartbeats: [NodeHeartbeat]
+        let now = clock.nowMs()
         do {
             holdings = try await store.leaseHoldings()
+            heartbeats = try await store.heartbeats(seenAfterMs: now - Self.stoppedNodeVisibilityMs)
         } catch {
             throw .storage("read the lease holders", error)
         }
-        let now = clock.nowMs()
         let leaseMs = configuration.leaseMs
         var reports: [String: NodeReport] = [
             node: NodeReport(name: node, isSelf: true, workerSlots: workerSlots)
         ]
+        for heartbeat in heartbeats where heartbeat.node != node {
+            var report = NodeReport(name: heartbeat.node, isSelf: false, workerSlots: heartbeat.workerSlots)
+            report.lastRenewedAtMs = heartbeat.seenAtMs
+            reports[heartbeat.node] = report
+        }
         for holding in holdings {
             var report = reports[holding.node] ?? NodeReport(name: holding.node, isSelf: false)
             report.running[holding.target, default: 0] += holding.count

@@ -132,6 +132,7 @@ public actor ClusterEngine {
                 repeatWhileStarted(.poll, every: configuration.pollInterval)
             case .renewLeases:
                 await renewLeases()
+                await recordHeartbeat()
                 repeatWhileStarted(.renewLeases, every: configuration.leaseDuration / 3)
             case .reclaimLeases:
                 _ = await reclaimExpiredLeases()

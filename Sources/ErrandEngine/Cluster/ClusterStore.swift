@@ -38,6 +38,15 @@ public protocol ClusterStore: Sendable {
     /// The leases held now on `working` and `input_required` tasks, per node and target (for the dashboard).
     func leaseHoldings() async throws -> [LeaseHolding]
 
+    /// Stores `heartbeat`, replacing the node's previous one.
+    func recordHeartbeat(_ heartbeat: NodeHeartbeat) async throws
+
+    /// The latest heartbeat of every node that wrote one after `seenAfterMs`, by node name.
+    func heartbeats(seenAfterMs: Int64) async throws -> [NodeHeartbeat]
+
+    /// Forgets the node's heartbeat (it stopped cleanly).
+    func removeHeartbeat(node: String) async throws
+
     /// How many non-terminal tasks the owner with this ``TaskOwner/quotaKey`` has.
     func activeCount(ownerKey: String) async throws -> Int
 

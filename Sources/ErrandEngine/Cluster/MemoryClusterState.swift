@@ -31,6 +31,8 @@ struct MemoryClusterState {
     }
 
     var rows: [TaskID: Row] = [:]
+    /// The latest heartbeat of each node.
+    var heartbeats: [String: NodeHeartbeat] = [:]
     var inputs: [TaskID: [String: InputRequest]] = [:]
     /// The last fencing token issued; every claim takes the next one.
     var lastFence: Int64 = 0

@@ -33,6 +33,18 @@ public final class MemoryClusterStore: ClusterStore {
         return Array(ordered.prefix(max(1, query.limit)))
     }
 
+    public func recordHeartbeat(_ heartbeat: NodeHeartbeat) async throws {
+        state.withLock { $0.heartbeats[heartbeat.node] = heartbeat }
+    }
+
+    public func heartbeats(seenAfterMs: Int64) async throws -> [NodeHeartbeat] {
+        state.withLock { $0.heartbeats.values.filter { $0.seenAtMs > seenAfterMs }.sorted { $0.node < $1.node } }
+    }
+
+    public func removeHeartbeat(node: String) async throws {
+        _ = state.withLock { $0.heartbeats.removeValue(forKey: node) }
+    }
+
     public func leaseHoldings() async throws -> [LeaseHolding] {
         state.withLock { state in
             var holdings: [String: LeaseHolding] = [:]
