@@ -162,15 +162,7 @@ struct Serve: AsyncParsableCommand {
                         StandardOutput.writeLine("listening on http://\(shownHost):\(port)")
                     }),
             ], logger: logger)
-        do {
-            try await group.run()
-        } catch {
-            // Everything that had started is stopped and the store is closed by now.
-            guard listening.isOpen else { throw StartFailure.report("could not start", error) }
-            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
-            throw ExitCode(StartFailure.runtimeExitCode)
-        }
-        logger.info("stopped")
+        try await group.runCommand(started: listening, logger: logger)
     }
 }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Errand
 import ErrandEngine
 import ErrandHTTP
@@ -127,6 +128,20 @@ struct AnnounceService: Service, CustomStringConvertible {
 }
 
 extension ServiceGroup {
+    /// Runs the group until a signal stops it. If a service fails — everything that had started is stopped and the
+    /// store closed by then — exits 69 with one line if `started` was not open yet (the command could not start),
+    /// else 70.
+    func runCommand(started: StartGate, logger: Logger) async throws {
+        do {
+            try await run()
+        } catch {
+            guard started.isOpen else { throw StartFailure.report("could not start", error) }
+            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
+            throw ExitCode(StartFailure.runtimeExitCode)
+        }
+        logger.info("stopped")
+    }
+
     /// The services of one command, started in order; SIGTERM and SIGINT shut them down in reverse order, and a
     /// service that fails shuts the others down the same way before ``run()`` rethrows its error.
     static func errand(_ services: [any Service], logger: Logger) -> ServiceGroup {

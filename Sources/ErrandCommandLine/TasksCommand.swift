@@ -72,11 +72,7 @@ struct TasksGet: AsyncParsableCommand {
         let mcp = try client.client()
         try await ClientRun.run(json: client.json, closing: mcp) {
             let snapshot = try await mcp.task(id).status()
-            if client.json {
-                Terminal.json(snapshot.json)
-            } else {
-                Terminal.out("\(snapshot.taskID)\t\(snapshot.status)\t\(snapshot.statusMessage ?? "")")
-            }
+            Terminal.printStatus(snapshot, json: client.json)
             return .completed
         }
     }
@@ -116,11 +112,7 @@ struct TasksCancel: AsyncParsableCommand {
             let handle = mcp.task(id)
             try await handle.cancel()
             let snapshot = try await handle.status()
-            if client.json {
-                Terminal.json(snapshot.json)
-            } else {
-                Terminal.out("\(snapshot.taskID)\t\(snapshot.status)\t\(snapshot.statusMessage ?? "")")
-            }
+            Terminal.printStatus(snapshot, json: client.json)
             return .completed
         }
     }

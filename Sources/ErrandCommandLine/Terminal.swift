@@ -1,3 +1,4 @@
+import ErrandClient
 import ErrandProtocol
 import Foundation
 
@@ -6,6 +7,15 @@ enum Terminal {
     static func out(_ text: String) { write(STDOUT_FILENO, text + "\n") }
     static func err(_ text: String) { write(STDERR_FILENO, text + "\n") }
     static func json(_ value: JSONValue) { out(JSONWriter.string(value, options: .sortedKeys)) }
+
+    /// A task's status: its JSON with `--json`, else one tab-separated line (id, status, message).
+    static func printStatus(_ snapshot: TaskSnapshot, json: Bool) {
+        if json {
+            Self.json(snapshot.json)
+        } else {
+            out("\(snapshot.taskID)\t\(snapshot.status)\t\(snapshot.statusMessage ?? "")")
+        }
+    }
 
     static func write(_ descriptor: Int32, _ text: String) {
         let bytes = Array(text.utf8)

@@ -73,13 +73,6 @@ struct Worker: AsyncParsableCommand {
                     shutdown: { await engine.shutdown() }, started: started),
                 announce,
             ], logger: logger)
-        do {
-            try await group.run()
-        } catch {
-            guard started.isOpen else { throw StartFailure.report("could not start", error) }
-            logger.critical("stopped after a failure", metadata: ["error": "\(error)"])
-            throw ExitCode(StartFailure.runtimeExitCode)
-        }
-        logger.info("stopped")
+        try await group.runCommand(started: started, logger: logger)
     }
 }

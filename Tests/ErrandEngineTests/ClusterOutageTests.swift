@@ -10,12 +10,7 @@ import Testing
     /// them first, so it finishes that work instead of failing it ("the node running the task stopped").
     @Test func aNodeDoesNotTakeOverTheAttemptsItIsStillRunning() async throws {
         let store = MemoryClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let node = makeNode("A", store: store, runner: runner, clock: clock)
-        try await node.start()
-        let record = try await node.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (node, record, runner, clock) = try await runningGateTask(on: store)
         clock.advance(byMs: 60_001)  // no renewal came through: the lease has ended
         #expect(await node.reclaimExpiredLeases().isEmpty)
         #expect(store.lease(of: record.id)?.node == "A")
@@ -48,12 +43,7 @@ import Testing
     /// While its own renewal fails it takes nothing over: the store may be back for one call and gone for the next.
     @Test func whileItsRenewalFailsANodeTakesNothingOver() async throws {
         let store = FaultyClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let node = makeNode("A", store: store, runner: runner, clock: clock)
-        try await node.start()
-        let record = try await node.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (node, record, runner, clock) = try await runningGateTask(on: store)
         clock.advance(byMs: 60_001)
         store.renewalsToFail.withLock { $0 = 1 }
         #expect(await node.reclaimExpiredLeases().isEmpty)
@@ -68,12 +58,7 @@ import Testing
     /// the time it is written: the node renews again before it looks for expired leases.
     @Test func aRenewalThatArrivesLateIsRenewedAgainBeforeTakingOver() async throws {
         let store = FaultyClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let node = makeNode("A", store: store, runner: runner, clock: clock)
-        try await node.start()
-        let record = try await node.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (node, record, runner, clock) = try await runningGateTask(on: store)
         clock.advance(byMs: 60_001)
         store.beforeRenewal.withLock { $0 = { clock.advance(byMs: 60_001) } }  // written a lease later than issued
         #expect(await node.reclaimExpiredLeases().isEmpty)
@@ -108,4 +93,17 @@ import Testing
         await owner.shutdown()
         await other.shutdown()
     }
+}
+
+/// Node "A" on `store`, started, running a `gate` task that waits for `runner.gate`.
+private func runningGateTask(on store: any ClusterStore) async throws -> (
+    ClusterEngine, TaskRecord, ScriptedRunner, ManualClock
+) {
+    let clock = ManualClock()
+    let runner = ScriptedRunner()
+    let node = makeNode("A", store: store, runner: runner, clock: clock)
+    try await node.start()
+    let record = try await node.submit(submission("gate"))
+    await runner.started.wait(for: 1)
+    return (node, record, runner, clock)
 }
