@@ -95,7 +95,7 @@ public final class ErrandApplication: HTTPResponder {
         case "/healthz":
             return .immediate(.text(200, "ok\n"))
         case "/readyz":
-            return .immediate(rest.readiness())
+            return rest.readiness()
         case "/metrics":
             if !metricsOpen, case .failure(let refusal) = gate.authenticate(request) {
                 return .immediate(refusal.problem.response)

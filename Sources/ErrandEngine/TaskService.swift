@@ -28,6 +28,9 @@ public protocol TaskService: Actor {
     func tally(for requester: TaskOwner) async throws(TaskEngineError) -> TaskTally
     /// The nodes serving the tasks and what each runs (one for a single server).
     func nodes() async throws(TaskEngineError) -> [NodeReport]
+    /// Since when (epoch milliseconds) the task store has not answered this node's calls, or `nil` while it
+    /// answers. `/readyz` answers 503 meanwhile, and `/metrics` reports `errand_store_reachable 0`.
+    func storeUnreachableSinceMs() async -> Int64?
 }
 
 extension TaskEngine: TaskService {
@@ -35,6 +38,10 @@ extension TaskEngine: TaskService {
 }
 
 extension TaskService {
+    /// The default for engines whose store is local (a SQLite file, memory): a failed write is retried with the
+    /// task and shows there; readiness does not follow it.
+    public func storeUnreachableSinceMs() async -> Int64? { nil }
+
     /// Waits without a time limit (see ``waitForTerminal(_:for:timeout:)``).
     public func waitForTerminal(_ id: TaskID, for requester: TaskOwner) async throws(TaskEngineError) -> TaskRecord {
         try await waitForTerminal(id, for: requester, timeout: nil)

@@ -46,9 +46,12 @@ import Testing
         let (node, record, runner, clock) = try await runningGateTask(on: store)
         clock.advance(byMs: 60_001)
         store.renewalsToFail.withLock { $0 = 1 }
+        #expect(await node.storeUnreachableSinceMs() == nil)
         #expect(await node.reclaimExpiredLeases().isEmpty)
+        #expect(await node.storeUnreachableSinceMs() == clock.nowMs())  // readiness reports it from now on
         #expect(try await store.task(record.id)?.status == .working)
         #expect(await node.reclaimExpiredLeases().isEmpty)  // the renewal goes through: renewed, nothing taken
+        #expect(await node.storeUnreachableSinceMs() == nil)
         runner.gate.open()
         #expect(try await ended(node, record.id).status == .completed)
         await node.shutdown()

@@ -31,7 +31,8 @@ And over MCP 2026-07-28 with the tasks extension (stateless, no session):
 And last, with every node up:
 
   i. PostgreSQL is stopped and started again (PG_DATA, PG_BIN): the 20 tasks acknowledged before all complete,
-     a submission during the outage gets 503, A and B accept submissions again by themselves, A logs the loss
+     a submission during the outage gets 503, /readyz says 503 and /metrics errand_store_reachable 0 meanwhile,
+     A and B accept submissions again by themselves and /readyz returns to 200, A logs the loss
 
 Prints one line per check and "N passed, N failed"; exits 1 if any failed. Stops every process it started.
 """
@@ -415,6 +416,26 @@ def pg_ctl(*args: str) -> int:
     return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 
 
+def status_of(base: str, path: str) -> int:
+    """The HTTP status of GET `path` (0 if the node did not answer)."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def metrics_of(base: str) -> str:
+    """The node's /metrics text ("" if it did not answer)."""
+    try:
+        with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
+            return response.read().decode()
+    except OSError:
+        return ""
+
+
 def try_submit(base: str) -> int:
     """The HTTP status of one submission (0 if the node did not answer)."""
     try:
@@ -435,12 +456,15 @@ def database_restart(a: str, b: str) -> None:
     check("i: the database stopped", pg_ctl("stop", "-m", "fast") == 0)
     during = try_submit(a)
     check("i: a submission during the outage is refused with 503", during == 503, str(during))
+    check("i: /readyz on A answers 503 while the database is away", status_of(a, "/readyz") == 503)
+    check("i: /metrics on A says errand_store_reachable 0", "errand_store_reachable 0" in metrics_of(a))
     check("i: the database started again",
           pg_ctl("start", "-o", options, "-l", os.path.join(os.path.dirname(os.environ["PG_DATA"]), "postgres.log"))
           == 0)
     restarted = time.time()
     check("i: A accepts submissions again by itself", wait_until(lambda: try_submit(a) == 202, 90))
     check("i: B accepts submissions again by itself", wait_until(lambda: try_submit(b) == 202, 90))
+    check("i: /readyz on A answers 200 again", wait_until(lambda: status_of(a, "/readyz") == 200, 30))
     print(f"info  database down {restarted - stopped:.1f} s; nodes accepting again {time.time() - restarted:.1f} s"
           " after it came back", flush=True)
     records = terminal(a, acknowledged, 90)

@@ -79,10 +79,14 @@ final class Metrics: Sendable {
     func stop() { subscription.withLock { $0 }?.cancel() }
 
     /// The Prometheus text exposition (format 0.0.4) of everything above plus the given gauges.
-    func render(statistics: TaskStatistics, subscribers: Int, sessions: Int, ready: Bool) -> String {
+    func render(statistics: TaskStatistics, subscribers: Int, sessions: Int, ready: Bool, storeReachable: Bool)
+        -> String
+    {
         var out = ""
         out += "# HELP errand_up Whether the engine has started and accepts work (1) or not (0).\n"
         out += "# TYPE errand_up gauge\nerrand_up \(ready ? 1 : 0)\n"
+        out += "# HELP errand_store_reachable Whether the task store answers this node's calls (1) or not (0).\n"
+        out += "# TYPE errand_store_reachable gauge\nerrand_store_reachable \(storeReachable ? 1 : 0)\n"
         out += "# HELP errand_tasks Tasks the engine holds, by status.\n# TYPE errand_tasks gauge\n"
         for status in TaskStatus.allCases {
             out += "errand_tasks{status=\"\(status.rawValue)\"} \(statistics.byStatus[status] ?? 0)\n"

@@ -115,9 +115,15 @@ final class RESTAPI: Sendable {
             status: 200, contentType: "application/yaml", body: openAPIDocument, headers: ["Cache-Control": "no-cache"])
     }
 
-    /// `GET /readyz`: 200 once the engine has started, 503 before and while shutting down.
-    func readiness() -> HTTPResponse {
-        isReady ? .text(200, "ready\n") : .text(503, "starting: the task engine is not running yet\n")
+    /// `GET /readyz`: 200 once the engine has started and while its store answers; 503 before, while shutting
+    /// down, and while the store (a cluster's database) does not answer.
+    func readiness() -> HTTPReply {
+        guard isReady else { return .immediate(.text(503, "starting: the task engine is not running yet\n")) }
+        return .deferred { [engine] in
+            guard let since = await engine.storeUnreachableSinceMs() else { return .text(200, "ready\n") }
+            return .text(
+                503, "the task store has not answered since \(Timestamp.rfc3339(millisecondsSinceEpoch: since))\n")
+        }
     }
 
     /// `GET /metrics` in the Prometheus text format.
@@ -126,7 +132,7 @@ final class RESTAPI: Sendable {
             let statistics = await engine.statistics()
             let text = metrics.render(
                 statistics: statistics, subscribers: engine.events.subscriberCount, sessions: mcp.sessionCount,
-                ready: isReady)
+                ready: isReady, storeReachable: await engine.storeUnreachableSinceMs() == nil)
             return HTTPResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         }

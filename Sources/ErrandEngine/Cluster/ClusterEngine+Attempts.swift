@@ -26,8 +26,10 @@ extension ClusterEngine {
                     node: node, limit: free, nowMs: clock.nowMs(), leaseMs: configuration.leaseMs)
             } catch {
                 logger.error("could not claim work", metadata: ["error": "\(error)"])
+                storeFailed()
                 break
             }
+            storeAnswered()
             for task in claimed { launch(task) }
         } while claimAgain && lifecycle == .started
         claiming = false

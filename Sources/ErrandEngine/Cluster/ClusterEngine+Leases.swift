@@ -17,9 +17,10 @@ extension ClusterEngine {
             lost = try await store.renew(node: node, leases: leases, untilMs: clock.nowMs() + configuration.leaseMs)
         } catch {
             logger.error("could not renew leases", metadata: ["error": "\(error)"])
-            leaseRecovery.storeFailed()
+            storeFailed()
             return false
         }
+        storeAnswered()
         for lease in leases where lost.contains(lease.taskID) && attempts[lease.taskID]?.lease == lease {
             logger.notice("lease lost; the attempt stops", metadata: ["task": "\(lease.taskID)"])
             stopAttempt(lease.taskID)
@@ -55,9 +56,10 @@ extension ClusterEngine {
                 decide: { record in Self.takeOver(record, policy: runner.policy(for: record), at: now) })
         } catch {
             logger.error("could not take over expired leases", metadata: ["error": "\(error)"])
-            leaseRecovery.storeFailed()
+            storeFailed()
             return []
         }
+        storeAnswered()
         for record in taken {
             stopAttempt(record.id)  // this node's own attempt, if it stalled past its lease
             publish(.status, record)
@@ -79,6 +81,25 @@ extension ClusterEngine {
             if clock.nowMs() - issued < configuration.leaseMs / 2 { return true }
         }
         return false
+    }
+
+    public func storeUnreachableSinceMs() async -> Int64? { storeUnreachableSince }
+
+    /// A call about leases, claims or submissions failed: takeovers wait (``LeaseRecovery``) and readiness reports
+    /// it.
+    func storeFailed() {
+        leaseRecovery.storeFailed()
+        if storeUnreachableSince == nil {
+            storeUnreachableSince = clock.nowMs()
+            logger.warning("the task store does not answer; /readyz reports 503 until it does")
+        }
+    }
+
+    /// A call about leases, claims or submissions went through.
+    func storeAnswered() {
+        guard let since = storeUnreachableSince else { return }
+        storeUnreachableSince = nil
+        logger.notice("the task store answers again", metadata: ["unreachableMs": "\(clock.nowMs() - since)"])
     }
 
     /// What a task whose lease expired becomes: queued again while `policy` allows another attempt, else failed.

@@ -21,8 +21,10 @@ extension ClusterEngine {
         do {
             ownerActive = try await store.activeCount(ownerKey: submission.owner.quotaKey)
         } catch {
+            storeFailed()
             throw .storage("count the owner's tasks", error)
         }
+        storeAnswered()
         guard ownerActive < limits.maxActiveTasksPerOwner else {
             throw TaskEngineError(
                 .quotaExceeded(retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000))),

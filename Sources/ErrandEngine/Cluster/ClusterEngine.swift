@@ -78,6 +78,8 @@ public actor ClusterEngine {
     var reaping = false
     /// Lease handling after the store was unreachable: see ``reclaimExpiredLeases()``.
     var leaseRecovery = LeaseRecovery()
+    /// Since when the store has not answered this node's lease, takeover and claim calls (nil: it answers).
+    var storeUnreachableSince: Int64?
     var nextSerial: UInt64 = 0
 
     /// An engine for node `node` over the shared `store`, running work with `runner`.
