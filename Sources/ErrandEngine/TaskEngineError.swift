@@ -1,0 +1,23 @@
+/// Why the engine refused an operation. The message says what to do about it.
+public struct TaskEngineError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        /// Unknown, purged, or not visible to the requester (never distinguished, so existence does not leak).
+        case notFound
+        /// Cancel or input of a task that already ended.
+        case alreadyTerminal(TaskStatus)
+        /// Delete of a task that is still running.
+        case notTerminal
+        /// A per-owner or engine-wide limit was hit; retry after the given seconds.
+        case quotaExceeded(retryAfterSeconds: Int)
+        case invalidCursor
+        case shuttingDown
+        case storage
+    }
+    public var code: Code
+    public var message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
+}
