@@ -214,7 +214,7 @@ let package = Package(
             name: "ErrandClientTests",
             dependencies: [
                 "ErrandClient", "Errand", "ErrandDemo", "ErrandEngine", "ErrandHTTP", "ErrandProtocol",
-                .product(name: "Logging", package: "swift-log"),
+                "ErrandTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import ErrandClient
 import ErrandProtocol
+import ErrandTestSupport
 import Foundation
 import Testing
 
@@ -33,13 +34,17 @@ import Testing
     }
 
     @Test(arguments: eras) func aTaskReportsItsStatusesAndEndsWithItsResult(era: MCPEra) async throws {
-        try await withErrand { errand in
+        // The task ends only once the test has seen it working: no race with a fast tool on a busy machine.
+        let release = Gate()
+        try await withErrand(catalog: LiveErrand.catalog(holdingUntil: release)) { errand in
             let client = errand.client(era)
-            let task = try await startTask(client, "sleep", ["seconds": 0.2])
+            let task = try await startTask(client, "held", [:])
             #expect(task.created?.status == .working)
             var statuses: [TaskStatus] = []
             for try await update in task.updates() {
-                if case .status(let snapshot) = update { statuses.append(snapshot.status) }
+                guard case .status(let snapshot) = update else { continue }
+                statuses.append(snapshot.status)
+                if snapshot.status == .working { release.open() }
             }
             #expect(statuses.first == .working)
             #expect(statuses.last == .completed)

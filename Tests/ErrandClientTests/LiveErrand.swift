@@ -4,6 +4,7 @@ import ErrandDemo
 import ErrandEngine
 import ErrandHTTP
 import ErrandProtocol
+import ErrandTestSupport
 import Foundation
 import Logging
 
@@ -35,6 +36,17 @@ struct LiveErrand: Sendable {
         await app.shutdown()
     }
 
+    /// The demo tools plus `held`, which waits for `release` and then answers "slept 0.2".
+    static func catalog(holdingUntil release: Gate) -> Catalog {
+        var catalog = DemoCatalog.make()
+        catalog.add(
+            Tool(name: "held", description: "Waits for the test, then answers.", inputSchema: .object([:])) { _, _ in
+                await release.wait()
+                return .text("slept 0.2")
+            })
+        return catalog
+    }
+
     /// A client of this server speaking `era` (`nil`: negotiate).
     func client(_ era: MCPEra?, push: Bool = true) -> MCPClient {
         var configuration = MCPClientConfiguration(url: url)
@@ -49,8 +61,8 @@ struct LiveErrand: Sendable {
 }
 
 /// Runs `body` against a fresh server and stops it afterwards, also when `body` throws.
-func withErrand(_ body: (LiveErrand) async throws -> Void) async throws {
-    let errand = try await LiveErrand.start()
+func withErrand(catalog: Catalog = DemoCatalog.make(), _ body: (LiveErrand) async throws -> Void) async throws {
+    let errand = try await LiveErrand.start(catalog: catalog)
     do {
         try await body(errand)
     } catch {
