@@ -18,6 +18,8 @@ final class FaultyClusterStore: ClusterStore {
     let reclaimsToFail = Mutex(0)
     /// Runs before the next renewal reaches the store (once), e.g. to move the clock as a queued renewal would.
     let beforeRenewal = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Runs before the next heartbeat reaches the store (once).
+    let beforeHeartbeat = Mutex<(@Sendable () -> Void)?>(nil)
     /// The node whose signals wait for ``signalGate``, if any.
     let heldNode: String?
     let signalGate = Gate()
@@ -80,6 +82,17 @@ final class FaultyClusterStore: ClusterStore {
     func delete(_ ids: [TaskID], origin: String) async throws -> [TaskRecord] {
         try await base.delete(ids, origin: origin)
     }
+    func recordHeartbeat(_ heartbeat: NodeHeartbeat) async throws {
+        beforeHeartbeat.withLock { hook in
+            defer { hook = nil }
+            return hook
+        }?()
+        try await base.recordHeartbeat(heartbeat)
+    }
+    func heartbeats(seenAfterMs: Int64) async throws -> [NodeHeartbeat] {
+        try await base.heartbeats(seenAfterMs: seenAfterMs)
+    }
+    func removeHeartbeat(node: String) async throws { try await base.removeHeartbeat(node: node) }
     func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {
         let fail = renewalsToFail.withLock { left in
             defer { left = max(0, left - 1) }

@@ -96,6 +96,29 @@ import Testing
         await owner.shutdown()
         await other.shutdown()
     }
+
+    /// A node whose calls waited in a queue through the outage sees nothing fail: its heartbeat took more than half a
+    /// lease, and that counts as an outage too.
+    @Test func aHeartbeatThatWaitedHalfALeaseDelaysTakeovers() async throws {
+        let store = FaultyClusterStore()
+        let clock = ManualClock()
+        let runner = ScriptedRunner()
+        let owner = makeNode("A", store: store, runner: runner, clock: clock)
+        let other = makeNode("B", store: store, slots: 0, clock: clock)
+        try await owner.start()
+        try await other.start()
+        let record = try await owner.submit(submission("gate"))
+        await runner.started.wait(for: 1)
+        clock.advance(byMs: 30_000)
+        store.beforeHeartbeat.withLock { $0 = { clock.advance(byMs: 30_001) } }  // B's heartbeat waits: A's lease ends
+        #expect(await other.reclaimExpiredLeases().isEmpty)  // B waits a lease instead of taking A's task
+        await owner.renewLeases()
+        #expect(await other.reclaimExpiredLeases().isEmpty)
+        runner.gate.open()
+        #expect(try await ended(owner, record.id).status == .completed)
+        await owner.shutdown()
+        await other.shutdown()
+    }
 }
 
 /// Node "A" on `store`, started, running a `gate` task that waits for `runner.gate`.

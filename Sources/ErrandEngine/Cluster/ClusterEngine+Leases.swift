@@ -36,13 +36,22 @@ extension ClusterEngine {
     /// It renews its own leases first: after the store was unreachable for longer than a lease (a database
     /// restart), the leases of the attempts this node is still running have ended too, and taking those over would
     /// fail work that is about to finish. While its own renewal fails, it takes nothing over; and once the store
-    /// answers again after failing, it waits one lease duration before taking over other nodes' tasks, so that
-    /// their owners, which could not renew either, renew first.
+    /// answers again after failing — or after a call that waited more than half a lease for it — it waits one
+    /// lease duration before taking over other nodes' tasks, so that their owners, which could not renew either,
+    /// renew first.
     /// - Returns: the tasks this node took over.
     @discardableResult
     public func reclaimExpiredLeases() async -> [TaskRecord] {
         guard lifecycle != .shuttingDown else { return [] }
         guard await renewedOwnLeases() else { return [] }
+        // A heartbeat first, timed: a call that waited more than half a lease (queued in the pool while the
+        // database was away) means the store was out even though nothing failed here.
+        let asked = clock.nowMs()
+        guard await recordHeartbeat() else {
+            storeFailed()
+            return []
+        }
+        if clock.nowMs() - asked > configuration.leaseMs / 2 { leaseRecovery.storeFailed() }
         let runner = self.runner
         let now = clock.nowMs()
         guard leaseRecovery.mayTakeOver(nowMs: now, leaseMs: configuration.leaseMs) else {

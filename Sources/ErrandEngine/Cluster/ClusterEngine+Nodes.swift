@@ -4,13 +4,16 @@ extension ClusterEngine {
     /// How long a node that stopped writing heartbeats (and did not stop cleanly) stays in ``nodes()``.
     static let stoppedNodeVisibilityMs: Int64 = 3_600_000
 
-    /// Writes this node's heartbeat; a failure is logged (lease renewal reports store trouble already).
-    func recordHeartbeat() async {
+    /// Writes this node's heartbeat; returns whether the store took it.
+    @discardableResult
+    func recordHeartbeat() async -> Bool {
         let heartbeat = NodeHeartbeat(node: node, workerSlots: workerSlots, running: running, seenAtMs: clock.nowMs())
         do {
             try await store.recordHeartbeat(heartbeat)
+            return true
         } catch {
             logger.debug("could not record this node's heartbeat", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
