@@ -100,12 +100,19 @@ extension PostgresClusterStore {
     }
 
     public func activeCount(ownerKey: String) async throws -> Int {
-        let rows = try await rows(
-            """
-            SELECT count(*) FROM errand_tasks
-            WHERE owner_key = \(ownerKey) AND status IN \(unescaped: PostgresSchema.unfinishedStatuses)
-            """)
-        return Int(try rows.first?.decode(Int64.self) ?? 0)
+        let client = self.client
+        let logger = self.logger
+        do {
+            let count = try await Self.withDeadline(configuration.callTimeout) {
+                var count: Int64 = 0
+                let statement = PreparedStatements.ActiveCount(ownerKey: ownerKey)
+                for try await value in try await client.execute(statement, logger: logger) { count = value }
+                return count
+            }
+            return Int(count)
+        } catch {
+            throw Self.mapped(error)
+        }
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
