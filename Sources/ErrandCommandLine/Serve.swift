@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
             throw error
         } catch {
             throw StartFailure.report(
-                "could not open the task store \((try? StoreOption(store))?.shown ?? store)", error)
+                "could not open the task store \(StoreURL.withoutPassword(store))", error)
         }
         var stopHangups: (() -> Void)?
         if application.requiresAuthentication || !tools.files.isEmpty {
@@ -184,19 +184,6 @@ enum StoreOption: Equatable {
             throw ValidationError(
                 "--store '\(text)' is not supported; use 'sqlite:PATH', 'memory' or 'postgres://USER:PASSWORD@HOST:PORT/DB'"
             )
-        }
-    }
-
-    /// The store as messages show it: a PostgreSQL URL without its password.
-    var shown: String {
-        switch self {
-        case .memory: return "memory"
-        case .sqlite(let path): return "sqlite:" + path
-        case .postgres(let url):
-            guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound < at,
-                let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
-            else { return url }
-            return String(url[..<colon]) + ":***" + String(url[at...])
         }
     }
 }

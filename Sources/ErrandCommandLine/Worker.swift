@@ -51,7 +51,7 @@ struct Worker: AsyncParsableCommand {
             throw error
         } catch {
             throw StartFailure.report(
-                "could not open the task store \((try? StoreOption(store))?.shown ?? store)", error)
+                "could not open the task store \(StoreURL.withoutPassword(store))", error)
         }
         let runner = CatalogRunner(catalog: catalog, logger: logger)
         let engine = node.makeEngine(runner)

@@ -1,3 +1,5 @@
+import ErrandEngine
+
 /// Why ``PostgresClusterStore`` could not open the database or serve a call. The description says what to do.
 public enum PostgresClusterStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The `--store` URL is not a `postgres://user:password@host:port/database` URL.
@@ -16,7 +18,7 @@ public enum PostgresClusterStoreError: Error, Sendable, Hashable, CustomStringCo
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason):
-            return "--store '\(Self.withoutPassword(url))' is not a PostgreSQL URL (\(reason));"
+            return "--store '\(StoreURL.withoutPassword(url))' is not a PostgreSQL URL (\(reason));"
                 + " use postgres://USER:PASSWORD@HOST:PORT/DATABASE"
         case .newerSchema(let databaseVersion, let supportedVersion):
             return "the database has Errand schema version \(databaseVersion), but this errand supports up to version"
@@ -30,13 +32,5 @@ public enum PostgresClusterStoreError: Error, Sendable, Hashable, CustomStringCo
         case .closed:
             return "the task store is closed"
         }
-    }
-
-    /// `url` with the password between `user:` and `@` replaced by `***`, for messages and logs.
-    static func withoutPassword(_ url: String) -> String {
-        guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound < at,
-            let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 }
