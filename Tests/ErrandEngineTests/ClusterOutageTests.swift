@@ -23,14 +23,8 @@ import Testing
     /// Another node that gets there first still takes the task over: the owner then learns its lease is lost.
     @Test func anotherNodeStillTakesOverFromAStalledOne() async throws {
         let store = MemoryClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let stalled = makeNode("A", store: store, runner: runner, clock: clock)
-        let other = makeNode("B", store: store, slots: 0, clock: clock)
-        try await stalled.start()
-        try await other.start()
-        let record = try await stalled.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (stalled, record, runner, clock) = try await runningGateTask(on: store)
+        let other = try await startedServeOnlyNode("B", on: store, clock: clock)
         clock.advance(byMs: 60_001)
         #expect(await other.reclaimExpiredLeases().map(\.id) == [record.id])
         #expect(await stalled.reclaimExpiredLeases().isEmpty)  // its renewal finds the lease lost
@@ -75,14 +69,8 @@ import Testing
     /// store answers again, and the owner renews meanwhile — its task is not taken over.
     @Test func afterAnOutageOtherNodesWaitALeaseBeforeTakingOver() async throws {
         let store = FaultyClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let owner = makeNode("A", store: store, runner: runner, clock: clock)
-        let other = makeNode("B", store: store, slots: 0, clock: clock)
-        try await owner.start()
-        try await other.start()
-        let record = try await owner.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (owner, record, runner, clock) = try await runningGateTask(on: store)
+        let other = try await startedServeOnlyNode("B", on: store, clock: clock)
         clock.advance(byMs: 60_001)  // the database was away for longer than a lease
         store.reclaimsToFail.withLock { $0 = 1 }
         #expect(await other.reclaimExpiredLeases().isEmpty)  // the store failed
@@ -101,14 +89,8 @@ import Testing
     /// lease, and that counts as an outage too.
     @Test func aHeartbeatThatWaitedHalfALeaseDelaysTakeovers() async throws {
         let store = FaultyClusterStore()
-        let clock = ManualClock()
-        let runner = ScriptedRunner()
-        let owner = makeNode("A", store: store, runner: runner, clock: clock)
-        let other = makeNode("B", store: store, slots: 0, clock: clock)
-        try await owner.start()
-        try await other.start()
-        let record = try await owner.submit(submission("gate"))
-        await runner.started.wait(for: 1)
+        let (owner, record, runner, clock) = try await runningGateTask(on: store)
+        let other = try await startedServeOnlyNode("B", on: store, clock: clock)
         clock.advance(byMs: 30_000)
         store.beforeHeartbeat.withLock { $0 = { clock.advance(byMs: 30_001) } }  // B's heartbeat waits: A's lease ends
         #expect(await other.reclaimExpiredLeases().isEmpty)  // B waits a lease instead of taking A's task
@@ -132,4 +114,13 @@ private func runningGateTask(on store: any ClusterStore) async throws -> (
     let record = try await node.submit(submission("gate"))
     await runner.started.wait(for: 1)
     return (node, record, runner, clock)
+}
+
+/// A started node with no worker slots (it takes tasks over but runs none), on `clock`.
+private func startedServeOnlyNode(_ name: String, on store: any ClusterStore, clock: ManualClock) async throws
+    -> ClusterEngine
+{
+    let node = makeNode(name, store: store, slots: 0, clock: clock)
+    try await node.start()
+    return node
 }
