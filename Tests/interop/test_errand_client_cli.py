@@ -96,7 +96,7 @@ def test_detach_then_watch_get_and_result_by_id(target: tuple[str, list[str]]) -
     assert task_id and "\n" not in task_id
     watched = run_cli("tasks", "watch", task_id, *options, url=url)
     assert watched.returncode == EXIT_COMPLETED, watched.stderr
-    assert watched.stdout.splitlines()[-1].startswith("status completed")
+    assert watched.stdout.splitlines()[-1].startswith("status completed"), repr(watched.stdout)
     status, result = run_json("tasks", "result", task_id, *options, url=url)
     assert status == EXIT_COMPLETED
     assert result["status"] == "completed" and result["result"]["content"][0]["text"] == "slept 0.3"
@@ -109,7 +109,7 @@ def test_watch_by_polling_alone(target: tuple[str, list[str]]) -> None:
     task_id = run_cli("call", "sleep", "seconds=0.3", "--task", "--detach", *options, url=url).stdout.strip()
     watched = run_cli("tasks", "watch", task_id, "--poll", *options, url=url)
     assert watched.returncode == EXIT_COMPLETED, watched.stderr
-    assert watched.stdout.splitlines()[-1].startswith("status completed")
+    assert watched.stdout.splitlines()[-1].startswith("status completed"), repr(watched.stdout)
 
 
 def test_a_tool_error_has_its_own_exit_status(target: tuple[str, list[str]]) -> None:

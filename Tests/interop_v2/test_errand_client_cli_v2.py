@@ -51,7 +51,7 @@ def test_detach_then_watch_and_result_by_id(url: str) -> None:
     assert task_id
     watched = run_cli("tasks", "watch", task_id, url=url)
     assert watched.returncode == EXIT_COMPLETED, watched.stderr
-    assert watched.stdout.splitlines()[-1].startswith("status completed")
+    assert watched.stdout.splitlines()[-1].startswith("status completed"), repr(watched.stdout)
     status, result = run_json("tasks", "result", task_id, url=url)
     assert status == EXIT_COMPLETED and result["result"]["content"][0]["text"] == "slept 0.3"
 
