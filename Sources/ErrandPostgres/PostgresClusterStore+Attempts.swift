@@ -45,11 +45,11 @@ extension PostgresClusterStore {
         }
     }
 
-    /// Goes out with the other writes made meanwhile, in one statement (see ``FencedWriteQueue``).
+    /// Goes out with the other writes made meanwhile, in one statement (see ``GroupCommitQueue``).
     public func write(_ record: TaskRecord, lease: TaskLease, change: ClusterChange, runAfterMs: Int64?)
         async throws -> Bool
     {
-        try await writes.write(.init(record: record, lease: lease, change: change, runAfterMs: runAfterMs))
+        try await writes.submit(FencedWrite(record: record, lease: lease, change: change, runAfterMs: runAfterMs))
     }
 
     public func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {

@@ -5,24 +5,6 @@ import PostgresNIO
 extension PostgresClusterStore {
     var channel: String { configuration.channel }
 
-    public func insert(_ task: TaskRecord, origin: String) async throws {
-        let wake = ClusterSignalPayload.wake(origin: origin)
-        let created = ClusterSignalPayload.change(.created, taskID: task.id, status: task.status, origin: origin)
-        let rows = try await rows(
-            """
-            WITH inserted AS (
-                INSERT INTO errand_tasks (id, status, owner_key, principal, team, session, target, created_at,
-                    expires_at, priority, attempt, run_after, record, parent)
-                VALUES (\(task.id.rawValue), \(task.status.rawValue), \(task.owner.quotaKey), \(task.owner.principal),
-                    \(task.owner.team), \(task.owner.session), \(task.target), \(task.createdAt), \(task.expiresAt),
-                    \(Int64(task.priority)), \(Int64(task.attempt)), 0, \(TaskColumns.body(task)),
-                    \(task.parent?.rawValue))
-                ON CONFLICT (id) DO NOTHING RETURNING id)
-            SELECT pg_notify(\(channel), \(wake)), pg_notify(\(channel), \(created)) FROM inserted
-            """)
-        guard !rows.isEmpty else { throw PostgresClusterStoreError.duplicateID(task.id.rawValue) }
-    }
-
     public func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws
         -> ClusterCancelOutcome
     {

@@ -12,7 +12,8 @@ import PostgresNIO
 ///   claim draws a fencing token from the `errand_fence` sequence, and every write of an attempt is an `UPDATE`
 ///   guarded by that token.
 /// - The final writes (and progress) of attempts running at once go out together: one statement and one commit
-///   per batch (``FencedWriteQueue``), each row still guarded by its own token.
+///   per batch (a ``GroupCommitQueue``), each row still guarded by its own token. New tasks submitted at once
+///   are inserted the same way, the owner's quota checked in the same statement.
 /// - Every write sends its ``ClusterSignal``s with `pg_notify` in the same statement or transaction, so a signal
 ///   is delivered if and only if the write committed. One dedicated connection `LISTEN`s; it reconnects with
 ///   backoff and then yields ``ClusterSignal/resynchronize``.
@@ -25,7 +26,8 @@ public final class PostgresClusterStore: ClusterStore {
     let configuration: PostgresClusterStoreConfiguration
     let logger: Logger
     let listener: PostgresSignalListener
-    let writes: FencedWriteQueue
+    let writes: GroupCommitQueue<FencedWrite, Bool>
+    let inserts: GroupCommitQueue<NewTask, InsertOutcome>
     private let clientTask: Task<Void, Never>
 
     private init(
@@ -39,9 +41,13 @@ public final class PostgresClusterStore: ClusterStore {
         self.clientTask = clientTask
         let channel = configuration.channel
         let deadline = configuration.callTimeout
-        self.writes = FencedWriteQueue(maxBatch: 256) { batch in
-            try await Self.storeFencedWrites(
+        self.writes = GroupCommitQueue(maxBatch: 256, taskID: \.record.id) { batch in
+            let stored = try await Self.storeFencedWrites(
                 batch, client: client, channel: channel, logger: logger, deadline: deadline)
+            return batch.map { stored.contains($0.record.id) }
+        }
+        self.inserts = GroupCommitQueue(maxBatch: 256, taskID: \.task.id) { batch in
+            try await Self.storeNewTasks(batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
     }
 

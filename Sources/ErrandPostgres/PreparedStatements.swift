@@ -1,3 +1,5 @@
+import ErrandEngine
+import ErrandProtocol
 import PostgresNIO
 
 /// Statements every submission sends, prepared once per pooled connection so that PostgreSQL parses them once and,
@@ -22,5 +24,91 @@ enum PreparedStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    }
+}
+
+extension PreparedStatements {
+    /// New tasks, one row each, inserted unless their owner is at its limit: the owner's unfinished tasks in the
+    /// table plus those before it in the batch. Signals `created` for each stored task and one wake for the batch,
+    /// in the same statement (so with its commit). Returns every task's id, the owner's count before it, and
+    /// whether it was stored (not stored and under the limit: the id existed).
+    ///
+    /// Optional columns travel as a value array and a presence array: postgres-nio binds no arrays of optionals.
+    struct InsertTasks: PostgresPreparedStatement {
+        static let name = "errand_insert_tasks"
+        static let sql = """
+            WITH u AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[],
+                    $7::bool[], $8::text[], $9::bool[], $10::text[], $11::bigint[], $12::bigint[], $13::bool[],
+                    $14::bigint[], $15::bigint[], $16::bytea[], $17::text[], $18::bool[], $19::bigint[], $20::text[])
+                    WITH ORDINALITY AS u(id, status, owner_key, principal, has_principal, team, has_team, session,
+                        has_session, target, created_at, expires_at, expires, priority, attempt, record, parent,
+                        has_parent, owner_limit, origin, n)),
+            active AS (
+                SELECT owner_key, count(*) AS active FROM errand_tasks
+                WHERE owner_key IN (SELECT owner_key FROM u) AND status IN \(PostgresSchema.unfinishedStatuses)
+                GROUP BY owner_key),
+            ranked AS (
+                SELECT u.*, coalesce(active.active, 0)
+                    + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before
+                FROM u LEFT JOIN active USING (owner_key)),
+            inserted AS (
+                INSERT INTO errand_tasks (id, status, owner_key, principal, team, session, target, created_at,
+                    expires_at, priority, attempt, run_after, record, parent)
+                SELECT id, status, owner_key, CASE WHEN has_principal THEN principal END,
+                    CASE WHEN has_team THEN team END, CASE WHEN has_session THEN session END, target, created_at,
+                    CASE WHEN expires THEN expires_at END, priority, attempt, 0, record,
+                    CASE WHEN has_parent THEN parent END
+                FROM ranked WHERE before < owner_limit
+                ON CONFLICT (id) DO NOTHING RETURNING id)
+            SELECT ranked.id, ranked.before, inserted.id IS NOT NULL,
+                CASE WHEN inserted.id IS NOT NULL
+                    THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|' || ranked.status || '|') END,
+                CASE WHEN ranked.n = 1 AND EXISTS (SELECT 1 FROM inserted)
+                    THEN pg_notify($21, ranked.origin || '\(ClusterSignalPayload.wakeSuffix)') END
+            FROM ranked LEFT JOIN inserted ON inserted.id = ranked.id
+            ORDER BY ranked.n
+            """
+        typealias Row = (id: String, active: Int64, stored: Bool)
+
+        var tasks: [NewTask]
+        var channel: String
+
+        init(_ tasks: [NewTask], channel: String) {
+            self.tasks = tasks
+            self.channel = channel
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            let records = tasks.map(\.task)
+            var bindings = PostgresBindings(capacity: 21)
+            bindings.append(records.map(\.id.rawValue))
+            bindings.append(records.map(\.status.rawValue))
+            bindings.append(records.map(\.owner.quotaKey))
+            bindings.append(records.map { $0.owner.principal ?? "" })
+            bindings.append(records.map { $0.owner.principal != nil })
+            bindings.append(records.map { $0.owner.team ?? "" })
+            bindings.append(records.map { $0.owner.team != nil })
+            bindings.append(records.map { $0.owner.session ?? "" })
+            bindings.append(records.map { $0.owner.session != nil })
+            bindings.append(records.map(\.target))
+            bindings.append(records.map(\.createdAt))
+            bindings.append(records.map { $0.expiresAt ?? 0 })
+            bindings.append(records.map { $0.expiresAt != nil })
+            bindings.append(records.map { Int64($0.priority) })
+            bindings.append(records.map { Int64($0.attempt) })
+            bindings.append(records.map(TaskColumns.body))
+            bindings.append(records.map { $0.parent?.rawValue ?? "" })
+            bindings.append(records.map { $0.parent != nil })
+            bindings.append(tasks.map { Int64(clamping: $0.ownerLimit) })
+            bindings.append(tasks.map { ClusterSignalPayload.sanitizedNode($0.origin) })
+            bindings.append(channel)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let cells = row.makeRandomAccess()
+            return (try cells[0].decode(String.self), try cells[1].decode(Int64.self), try cells[2].decode(Bool.self))
+        }
     }
 }

@@ -62,7 +62,9 @@ final class FaultyClusterStore: ClusterStore {
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
         try await base.expired(nowMs: nowMs, limit: limit)
     }
-    func insert(_ task: TaskRecord, origin: String) async throws { try await base.insert(task, origin: origin) }
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
+        try await base.insert(task, origin: origin, ownerLimit: ownerLimit)
+    }
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         try await base.claim(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs)
     }

@@ -228,7 +228,9 @@ struct UnreachableClusterStore: ClusterStore {
     func counts() async throws -> [TaskStatus: Int] { throw Down() }
     func activeCount(ownerKey: String) async throws -> Int { throw Down() }
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] { throw Down() }
-    func insert(_ task: TaskRecord, origin: String) async throws { throw Down() }
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
+        throw Down()
+    }
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] { throw Down() }
     func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws -> ClusterCancelOutcome {
         throw Down()

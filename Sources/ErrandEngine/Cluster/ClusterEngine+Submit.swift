@@ -8,7 +8,8 @@ extension ClusterEngine {
     /// right away (the task may then come back `working`), else a node with a free slot claims it. The requested
     /// ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`). ``TaskSubmission/limits`` are ignored.
     /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks in the
-    ///   cluster (a soft limit: submissions on two nodes at the same moment may both pass), or the cluster already
+    ///   cluster (checked by the store as it inserts; a soft limit: submissions on two nodes at the same moment may
+    ///   both pass), or the cluster already
     ///   has `maxActiveTasks` non-terminal or `maxQueuedTasks` queued tasks (counted from the store at most
     ///   `countsMaxAge` ago, plus this node's submissions since: soft across nodes), `.shuttingDown` after
     ///   ``shutdown()``, `.storage` if the store failed.
@@ -17,20 +18,6 @@ extension ClusterEngine {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }
         let limits = configuration.engine
-        let ownerActive: Int
-        do {
-            ownerActive = try await store.activeCount(ownerKey: submission.owner.quotaKey)
-        } catch {
-            storeFailed()
-            throw .storage("count the owner's tasks", error)
-        }
-        storeAnswered()
-        guard ownerActive < limits.maxActiveTasksPerOwner else {
-            throw TaskEngineError(
-                .quotaExceeded(retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000))),
-                "Too many active tasks: this owner already has \(ownerActive) tasks running or queued, the limit"
-                    + " (maxActiveTasksPerOwner) is \(limits.maxActiveTasksPerOwner); wait for one to finish")
-        }
         try await checkClusterLimits()
         let now = clock.nowMs()
         let message = Self.queuedMessage
@@ -42,11 +29,20 @@ extension ClusterEngine {
             attempt: 0, priority: submission.priority,
             history: [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)],
             requestMeta: submission.requestMeta, parent: submission.parent)
+        let outcome: ClusterInsertOutcome
         do {
-            try await store.insert(record, origin: node)
+            outcome = try await store.insert(record, origin: node, ownerLimit: limits.maxActiveTasksPerOwner)
         } catch {
+            storeFailed()
             logger.error("could not store a new task", metadata: ["error": "\(error)"])
             throw .storage("create the task", error)
+        }
+        storeAnswered()
+        if case .ownerAtLimit(let active) = outcome {
+            throw TaskEngineError(
+                .quotaExceeded(retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000))),
+                "Too many active tasks: this owner already has \(active) tasks running or queued, the limit"
+                    + " (maxActiveTasksPerOwner) is \(limits.maxActiveTasksPerOwner); wait for one to finish")
         }
         // Counted until the next read of the store's counts, so that a burst on this node meets the caps.
         cachedCounts?.counts[.queued, default: 0] += 1

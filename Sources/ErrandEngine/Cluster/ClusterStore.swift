@@ -55,9 +55,13 @@ public protocol ClusterStore: Sendable {
 
     // MARK: Writes that are not an attempt's
 
-    /// Stores a new `queued` task (attempt 0, no lease) and signals ``ClusterSignal/wake`` and `.changed(.created)`.
+    /// Stores a new `queued` task (attempt 0, no lease) and signals ``ClusterSignal/wake`` and `.changed(.created)`,
+    /// unless its owner (``TaskOwner/quotaKey``) already has `ownerLimit` or more non-terminal tasks: then it stores
+    /// nothing and says how many. The count and the insert are one step of the store (one statement in
+    /// PostgreSQL), but two nodes inserting for one owner at the same moment may both pass: the limit is soft
+    /// across nodes.
     /// - Throws: if a task with the same id exists, or the write failed.
-    func insert(_ task: TaskRecord, origin: String) async throws
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome
 
     /// Atomically takes up to `limit` runnable tasks for `node`: status `queued` and `runAfter <= nowMs`, highest
     /// `priority` first, then oldest `createdAt`; rows another claimer is taking at the same moment are skipped, not
@@ -180,4 +184,19 @@ public enum ClusterSignal: Sendable, Hashable {
     case inputAnswered(TaskID, requestID: String)
     /// Signals may have been lost (the connection to the database dropped and came back).
     case resynchronize
+}
+
+/// What ``ClusterStore/insert(_:origin:ownerLimit:)`` did with a new task.
+public enum ClusterInsertOutcome: Sendable, Hashable {
+    /// Stored and signalled.
+    case inserted
+    /// Not stored: the owner already had `active` non-terminal tasks, at or over the limit.
+    case ownerAtLimit(active: Int)
+}
+
+extension ClusterStore {
+    /// Stores a new task whatever its owner already has (no owner limit).
+    public func insert(_ task: TaskRecord, origin: String) async throws {
+        _ = try await insert(task, origin: origin, ownerLimit: .max)
+    }
 }

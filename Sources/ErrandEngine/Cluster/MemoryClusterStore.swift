@@ -100,12 +100,18 @@ public final class MemoryClusterStore: ClusterStore {
 
     // MARK: Writes that are not an attempt's
 
-    public func insert(_ task: TaskRecord, origin: String) async throws {
+    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
         try state.withLock { state throws(MemoryClusterStoreError) in
             guard state.rows[task.id] == nil else { throw .duplicateID(task.id) }
+            let ownerKey = task.owner.quotaKey
+            let active = state.rows.values.count {
+                !$0.record.status.isTerminal && $0.record.owner.quotaKey == ownerKey
+            }
+            guard active < ownerLimit else { return .ownerAtLimit(active: active) }
             state.rows[task.id] = MemoryClusterState.Row(record: task)
             state.send(.changed(task.id, .created, status: task.status), from: origin)
             state.send(.wake, from: origin)
+            return .inserted
         }
     }
 
