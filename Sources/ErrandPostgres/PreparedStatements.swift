@@ -112,3 +112,70 @@ extension PreparedStatements {
         }
     }
 }
+
+extension PreparedStatements {
+    /// Attempts' writes, one row each, stored where the row still carries the write's fencing token and is not
+    /// terminal (see ``PostgresClusterStore/storeFencedWrites(_:client:channel:logger:deadline:)``). Signals each
+    /// stored write with the lease holder as origin and a wake for each requeued task; returns the stored ids.
+    struct FencedWrites: PostgresPreparedStatement {
+        static let name = "errand_fenced_writes"
+        static let sql = """
+            WITH u AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::bigint[],
+                    $7::bool[], $8::bool[], $9::bigint[], $10::bool[], $11::bigint[], $12::text[])
+                    AS u(id, status, record, attempt, priority, expires_at, expires, requeued, run_after, ends, fence,
+                        suffix)),
+            holder AS (SELECT t.id, coalesce(t.lease_node, '') AS node FROM errand_tasks AS t JOIN u ON t.id = u.id),
+            updated AS (
+                UPDATE errand_tasks AS t SET status = u.status, record = u.record, attempt = u.attempt,
+                    priority = u.priority, expires_at = CASE WHEN u.expires THEN u.expires_at END, started_at = NULL,
+                    run_after = CASE WHEN u.requeued THEN u.run_after ELSE t.run_after END,
+                    lease_node = CASE WHEN u.ends THEN NULL ELSE t.lease_node END,
+                    lease_until = CASE WHEN u.ends THEN NULL ELSE t.lease_until END,
+                    fence = CASE WHEN u.ends THEN NULL ELSE t.fence END
+                FROM u WHERE t.id = u.id AND t.fence = u.fence
+                    AND t.status NOT IN \(PostgresSchema.terminalStatuses)
+                RETURNING t.id),
+            -- Open input requests belong to the attempt: they go when it ends.
+            dropped AS (
+                DELETE FROM errand_input_requests AS r USING u, updated
+                WHERE u.ends AND r.task_id = u.id AND updated.id = u.id)
+            SELECT updated.id, pg_notify($13, holder.node || u.suffix),
+                CASE WHEN u.requeued THEN pg_notify($13, holder.node || '\(ClusterSignalPayload.wakeSuffix)') END
+            FROM updated JOIN holder ON holder.id = updated.id JOIN u ON u.id = updated.id
+            """
+        typealias Row = String
+
+        var writes: [FencedWrite]
+        var channel: String
+
+        init(_ writes: [FencedWrite], channel: String) {
+            self.writes = writes
+            self.channel = channel
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            let records = writes.map(\.record)
+            var bindings = PostgresBindings(capacity: 13)
+            bindings.append(records.map(\.id.rawValue))
+            bindings.append(records.map(\.status.rawValue))
+            bindings.append(records.map(TaskColumns.body))
+            bindings.append(records.map { Int64($0.attempt) })
+            bindings.append(records.map { Int64($0.priority) })
+            bindings.append(records.map { $0.expiresAt ?? 0 })
+            bindings.append(records.map { $0.expiresAt != nil })
+            bindings.append(records.map { $0.status == .queued })
+            bindings.append(writes.map { $0.runAfterMs ?? 0 })
+            bindings.append(records.map { $0.status == .queued || $0.status.isTerminal })
+            bindings.append(writes.map(\.lease.fence))
+            bindings.append(
+                writes.map {
+                    ClusterSignalPayload.changeSuffix($0.change, taskID: $0.record.id, status: $0.record.status)
+                })
+            bindings.append(channel)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.makeRandomAccess()[0].decode(String.self) }
+    }
+}
