@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of the task stores side by side, in one run: memory, SQLite (synchronous NORMAL and FULL) and
-# PostgreSQL (one ClusterEngine node; two nodes sharing the database, A submitting and W running), no-op tool,
-# 50 concurrent submitters each awaiting completion, plus submit→pickup latency (on W for two nodes: NOTIFY).
+# PostgreSQL (one ClusterEngine node; two nodes sharing the database, A submitting and W running; two nodes both
+# submitting and running plus a worker), no-op tool, 50 concurrent submitters each awaiting completion, plus
+# submit→pickup latency (on W for A→W: NOTIFY), this process's CPU per task and the PostgreSQL server's.
 #
 #   scripts/bench-stores.sh            # release build with the Postgres trait, then about 5-10 minutes
 #
@@ -52,7 +53,7 @@ trap 'exit 143' TERM
 
 PG_DURABLE=1 start_postgres "$work"
 args=(stores --tasks "$TASKS" --rounds "$ROUNDS" --submitters "$SUBMITTERS" --idle "$IDLE"
-    --postgres "$PG_URL" --postgres-fsync-off)
+    --postgres "$PG_URL" --postgres-fsync-off --postgres-pid "$(head -1 "$PG_DATA/postmaster.pid")")
 log "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ -n "${BASELINE_BIN:-}" ]; then

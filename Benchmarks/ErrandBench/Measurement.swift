@@ -165,3 +165,39 @@ func schedulerNanoseconds() -> (onCPU: Int64, waiting: Int64) {
     }
     return (onCPU, waiting)
 }
+
+/// CPU time (ns) of process `pid` and of its direct children so far, from `/proc/N/schedstat`: for a PostgreSQL
+/// postmaster, the server with its backends. Processes that exited since the last call are not counted.
+func processTreeNanoseconds(root pid: Int32) -> Int64 {
+    guard let directory = opendir("/proc") else { return 0 }
+    defer { closedir(directory) }
+    var total: Int64 = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        guard let candidate = Int32(name) else { continue }
+        guard candidate == pid || parentPID(of: candidate) == pid else { continue }
+        total += firstNumber(inFile: "/proc/\(name)/schedstat") ?? 0
+    }
+    return total
+}
+
+/// The parent of `pid`, from `/proc/pid/stat` (the field after the parenthesised command name and the state).
+private func parentPID(of pid: Int32) -> Int32? {
+    guard let text = fileText("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    return fields.count > 1 ? Int32(fields[1]) : nil
+}
+
+private func firstNumber(inFile path: String) -> Int64? {
+    fileText(path)?.split(separator: " ").first.flatMap { Int64($0) }
+}
+
+private func fileText(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [UInt8](repeating: 0, count: 1024)
+    let count = fread(&buffer, 1, buffer.count, file)
+    return String(decoding: buffer.prefix(count), as: UTF8.self)
+}

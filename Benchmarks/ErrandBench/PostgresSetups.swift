@@ -24,8 +24,24 @@
                         { try await twoNodes(url: url, durable: durable, pickups: $0) }
                     )
                 )
+                result.append(
+                    (
+                        "PostgreSQL, 2 nodes + worker\(label)",
+                        { try await twoNodesAndWorker(url: url, durable: durable, pickups: $0) }
+                    )
+                )
             }
-            return result
+            guard let pid = options.postgresPID else { return result }
+            return result.map { name, make in
+                (
+                    name,
+                    { pickups in
+                        var setup = try await make(pickups)
+                        setup.serverNanoseconds = { processTreeNanoseconds(root: pid) }
+                        return setup
+                    }
+                )
+            }
         }
 
         static func oneNode(url: String, durable: Bool?, pickups: PickupLog) async throws -> StoreComparison.Setup {
@@ -61,6 +77,31 @@
                     await storeA.close()
                     await storeW.close()
                 })
+        }
+
+        /// Nodes A and B (as two `errand serve` processes) both take submissions and run tasks, and W (as an
+        /// `errand worker`) only runs them; the submitters alternate between A and B. Pickup latency is A's.
+        static func twoNodesAndWorker(
+            url: String, durable: Bool?, pickups: PickupLog
+        ) async throws -> StoreComparison.Setup {
+            try await prepare(url: url, durable: durable)
+            let configuration = try PostgresClusterStoreConfiguration(url: url)
+            var stores: [PostgresClusterStore] = []
+            var nodes: [ClusterEngine] = []
+            for name in ["bench-a", "bench-b", "bench-w"] {
+                let store = try await PostgresClusterStore.open(
+                    configuration: configuration, logger: EngineBenchmarks.quietLogger)
+                stores.append(store)
+                nodes.append(
+                    ClusterEngine(
+                        store: store, runner: NoOpRunner(pickups: pickups), node: name,
+                        configuration: ClusterEngineConfiguration(engine: EngineBenchmarks.configuration),
+                        logger: EngineBenchmarks.quietLogger))
+            }
+            let opened = stores
+            return StoreComparison.Setup(
+                submitters: [nodes[0], nodes[1]], all: nodes,
+                close: { for store in opened { await store.close() } })
         }
 
         /// Empties the task tables (if they exist) and, unless `durable` is `nil`, sets fsync and

@@ -11,16 +11,36 @@ enum StoreComparison {
         var rate: Double
         /// CPU of this process per task (a PostgreSQL server's CPU is not in it).
         var cpuMicros: Double
+        /// CPU of the PostgreSQL server per task, when measured (`--postgres-pid`).
+        var serverCPUMicros: Double?
         var cycle: LatencySummary
         var pickup: LatencySummary
     }
 
-    /// A configuration under test: `submitter` takes submissions and is waited on, `all` are started and stopped.
+    /// A configuration under test: `submitters` take submissions (submitter loop `i` uses `submitters[i % count]`)
+    /// and are waited on, `all` are started and stopped.
     struct Setup {
-        var submitter: any TaskService
+        var submitters: [any TaskService]
         var all: [any TaskService]
         /// Closes the stores once the engines stopped.
         var close: @Sendable () async throws -> Void
+        /// CPU time (ns) the database server has used so far, if it is measured.
+        var serverNanoseconds: (@Sendable () -> Int64)? = nil
+
+        init(
+            submitter: any TaskService, all: [any TaskService], close: @escaping @Sendable () async throws -> Void
+        ) {
+            self.init(submitters: [submitter], all: all, close: close)
+        }
+
+        init(
+            submitters: [any TaskService], all: [any TaskService],
+            close: @escaping @Sendable () async throws -> Void
+        ) {
+            self.submitters = submitters
+            self.all = all
+            self.close = close
+        }
     }
 
     /// Starts the setup, measures `idle` one-at-a-time tasks (pickup latency), then `count` tasks from
@@ -29,30 +49,37 @@ enum StoreComparison {
         _ name: String, _ setup: Setup, pickups: PickupLog, count: Int, submitters: Int, idle: Int
     ) async throws -> Figures {
         for service in setup.all { try await service.start() }
-        let service = setup.submitter
+        let service = setup.submitters[0]
         for _ in 0..<idle {
             let task = try await service.submit(EngineBenchmarks.submission(stamp: monotonicNanoseconds()))
             _ = try await service.waitForTerminal(task.id, for: EngineBenchmarks.owner)
         }
         let pickup = LatencySummary(pickups.drain())
-        _ = try await run(service, count: min(500, count / 10), submitters: submitters)
+        _ = try await run(setup.submitters, count: min(500, count / 10), submitters: submitters)
         let cpuBefore = schedulerNanoseconds().onCPU
+        let serverBefore = setup.serverNanoseconds?()
         let start = monotonicNanoseconds()
-        let cycles = try await run(service, count: count, submitters: submitters)
+        let cycles = try await run(setup.submitters, count: count, submitters: submitters)
         let elapsed = Double(monotonicNanoseconds() - start) / 1e9
         let cpu = Double(schedulerNanoseconds().onCPU - cpuBefore) / 1000
+        var serverCPU: Double?
+        if let serverBefore, let serverAfter = setup.serverNanoseconds?() {
+            serverCPU = Double(serverAfter - serverBefore) / 1000
+        }
         for service in setup.all { await service.shutdown() }
         try await setup.close()
         return Figures(
             name: name, rate: Double(count) / elapsed, cpuMicros: cpu / Double(max(count, 1)),
-            cycle: LatencySummary(cycles), pickup: pickup)
+            serverCPUMicros: serverCPU.map { $0 / Double(max(count, 1)) }, cycle: LatencySummary(cycles),
+            pickup: pickup)
     }
 
     /// `count` tasks from `submitters` loops of submit + `waitForTerminal`; the submit→completed time of each.
-    static func run(_ service: any TaskService, count: Int, submitters: Int) async throws -> [Int64] {
+    static func run(_ services: [any TaskService], count: Int, submitters: Int) async throws -> [Int64] {
         try await withThrowingTaskGroup(of: [Int64].self) { group in
             for submitter in 0..<submitters {
                 let share = count / submitters + (submitter < count % submitters ? 1 : 0)
+                let service = services[submitter % services.count]
                 group.addTask {
                     var samples: [Int64] = []
                     samples.reserveCapacity(share)
@@ -140,7 +167,8 @@ enum StoreComparison {
             "\(grouped(Int64(options.tasks))) no-op tasks, \(options.submitters) concurrent submitters (each awaits"
                 + " completion); median of \(options.rounds) interleaved round(s); pickup: \(options.idle) one-at-a-time tasks",
             pad("store", 44) + pad("tasks/s", 10, right: true) + pad("× memory", 10, right: true)
-                + pad("CPU µs/task", 13, right: true) + pad("cycle p50", 12, right: true)
+                + pad("CPU µs/task", 13, right: true) + pad("server µs", 11, right: true)
+                + pad("cycle p50", 12, right: true)
                 + pad("cycle p99", 12, right: true) + pad("pickup p50", 12, right: true)
                 + pad("pickup p99", 12, right: true) + "  all rounds (tasks/s)",
         ]
@@ -148,13 +176,16 @@ enum StoreComparison {
             lines.append(
                 pad(row.name, 44) + pad(fixed(row.rate, 0), 10, right: true)
                     + pad(fixed(row.rate / memoryRate, 3), 10, right: true)
-                    + pad(fixed(row.cpuMicros, 0), 13, right: true) + pad(duration(row.cycle.p50), 12, right: true)
+                    + pad(fixed(row.cpuMicros, 0), 13, right: true)
+                    + pad(row.serverCPUMicros.map { fixed($0, 0) } ?? "-", 11, right: true)
+                    + pad(duration(row.cycle.p50), 12, right: true)
                     + pad(duration(row.cycle.p99), 12, right: true) + pad(duration(row.pickup.p50), 12, right: true)
                     + pad(duration(row.pickup.p99), 12, right: true) + "  "
                     + rates.map { fixed($0, 0) }.joined(separator: " "))
         }
         lines.append(
-            "CPU µs/task is this process only (engines, stores, client side of PostgreSQL), not the PostgreSQL server.")
+            "CPU µs/task is this process (engines, stores, client side of PostgreSQL); server µs is the PostgreSQL"
+                + " server's (postmaster and backends) per task, when --postgres-pid is given.")
         return lines.joined(separator: "\n")
     }
 

@@ -3,7 +3,9 @@
 /// reported, 1), `--postgres URL` (also one and two `ClusterEngine` nodes on that database; needs
 /// `--traits Postgres`; the tables are emptied before each configuration), `--postgres-fsync-off` (also measure
 /// PostgreSQL after `ALTER SYSTEM SET fsync = off, synchronous_commit = off`; needs a superuser, and leaves the
-/// server with the setting of the last configuration measured: use a throwaway cluster).
+/// server with the setting of the last configuration measured: use a throwaway cluster), `--postgres-pid PID` (the
+/// postmaster's pid: the CPU of it and its children, the server's backends, is measured per task too; the server
+/// must run on this machine).
 struct StoreOptions {
     var tasks = 20_000
     var submitters = 50
@@ -11,6 +13,7 @@ struct StoreOptions {
     var rounds = 1
     var postgres: String?
     var postgresFsyncOff = false
+    var postgresPID: Int32?
 
     init(_ arguments: ArraySlice<String>) throws {
         var iterator = arguments.makeIterator()
@@ -33,6 +36,7 @@ struct StoreOptions {
                     throw BenchError("--postgres needs a build with `--traits Postgres`")
                 #endif
             case "--postgres-fsync-off": postgresFsyncOff = true
+            case "--postgres-pid": postgresPID = Int32(try number(argument, minimum: 1))
             default: throw BenchError("unknown option \(argument); see StoreOptions.swift")
             }
         }
