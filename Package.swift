@@ -45,9 +45,13 @@ let package = Package(
         ),
         // epoll for ErrandHTTP's event loops on Linux (empty elsewhere).
         .target(name: "CErrandLinux"),
+        // HTTP without I/O: the request parser, headers, responses, server limits and event streams. The fuzz
+        // targets build on it alone.
+        .target(name: "ErrandHTTPCore", swiftSettings: strictSettings),
         .target(
             name: "ErrandHTTP",
             dependencies: [
+                "ErrandHTTPCore",
                 "CNghttp2",
                 .target(name: "CErrandLinux", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,6 +171,21 @@ let package = Package(
             path: "Benchmarks/CommandToolsBench",
             swiftSettings: strictSettings
         ),
+        // Fuzz targets. scripts/fuzz-*.sh build them with libFuzzer (`-sanitize=fuzzer,address -DFUZZING`); an
+        // ordinary build makes a replayer of the files it is given, which the tests run over the seed corpus.
+        .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+        .executableTarget(
+            name: "HTTPParserFuzz",
+            dependencies: ["CFuzzerDriver", "ErrandHTTPCore", "ErrandTestSupport"],
+            path: "Fuzz/HTTPParserFuzz",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "JSONRPCFuzz",
+            dependencies: ["CFuzzerDriver", "ErrandProtocol", "ErrandTestSupport"],
+            path: "Fuzz/JSONRPCFuzz",
+            swiftSettings: strictSettings
+        ),
         // Helpers shared by the test targets (a plain target: test targets cannot depend on each other).
         .target(
             name: "ErrandTestSupport",
@@ -175,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ErrandHTTPTests",
-            dependencies: ["ErrandHTTP"],
+            dependencies: ["ErrandHTTP", "ErrandHTTPCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

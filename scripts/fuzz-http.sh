@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the HTTP/1.1 request parser with libFuzzer + AddressSanitizer.
 #
-# Builds Fuzz/HTTPParserFuzz/main.swift together with the parser's sources (outside the package build:
-# `swift build` never sees it), then runs it on a scratch copy of the committed seed corpus with the
-# HTTP dictionary. Not part of the test suite.
+# Builds the package's HTTPParserFuzz target (on ErrandHTTPCore) with -sanitize=fuzzer,address -DFUZZING in its own
+# scratch path, then runs it on a scratch copy of the committed seed corpus with the HTTP dictionary. The ordinary
+# build of the same target replays the seed corpus in scripts/test.sh.
 #
 #   scripts/fuzz-http.sh                 # 1,000,000 runs
 #   RUNS=0 scripts/fuzz-http.sh          # run until stopped (or a crash)
@@ -15,18 +15,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/fuzz-out/http}
 runs=${RUNS:-1000000}
-sources=$root/Sources/ErrandHTTP
 
 mkdir -p "$out/corpus"
-echo "Building the fuzz target in $out ..."
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name HTTPParserFuzz \
-    "$root/Fuzz/HTTPParserFuzz/main.swift" \
-    "$sources/HTTPRequestParser.swift" "$sources/HTTPRequestParser+Head.swift" \
-    "$sources/HTTPRequestParser+Body.swift" "$sources/HTTPRequestFraming.swift" "$sources/HTTPRequestHead.swift" \
-    "$sources/HTTPGrammar.swift" "$sources/HTTPParseError.swift" "$sources/HTTPHeaders.swift" \
-    "$sources/HTTPResponse.swift" "$sources/HTTPServerConfiguration.swift" "$sources/SSEStream.swift" \
-    "$sources/SSEEvent.swift" \
-    -o "$out/http-parser-fuzz"
+cd "$root"
+echo "Building the fuzz target HTTPParserFuzz with libFuzzer (scratch path $out/build) ..."
+swift build -c release --product HTTPParserFuzz --scratch-path "$out/build" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -g </dev/null
+cp "$out/build/release/HTTPParserFuzz" "$out/http-parser-fuzz"
 
 cd "$out"
 echo "Fuzzing: runs=$runs, corpus=$out/corpus (+ seeds in Fuzz/corpus/http)"

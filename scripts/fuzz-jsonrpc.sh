@@ -2,9 +2,9 @@
 # Fuzzes the JSON-RPC/MCP decoding path (JSONParser.parse, JSONRPCMessage(json:) and (bytes:), with JSONWriter
 # round trips) with libFuzzer + AddressSanitizer.
 #
-# Builds Fuzz/JSONRPCFuzz/main.swift together with the ErrandProtocol sources (outside the package build:
-# `swift build` never sees it), then runs it on a scratch copy of the committed seed corpus with the
-# JSON-RPC dictionary. Not part of the test suite.
+# Builds the package's JSONRPCFuzz target (on ErrandProtocol) with -sanitize=fuzzer,address -DFUZZING in its own
+# scratch path, then runs it on a scratch copy of the committed seed corpus with the JSON-RPC dictionary. The
+# ordinary build of the same target replays the seed corpus in scripts/test.sh.
 #
 #   scripts/fuzz-jsonrpc.sh                 # 1,000,000 runs
 #   RUNS=0 scripts/fuzz-jsonrpc.sh          # run until stopped (or a crash)
@@ -16,15 +16,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/fuzz-out/jsonrpc}
 runs=${RUNS:-1000000}
-sources=$root/Sources/ErrandProtocol
 
 mkdir -p "$out/corpus"
-echo "Building the fuzz target in $out ..."
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name JSONRPCFuzz \
-    "$root/Fuzz/JSONRPCFuzz/main.swift" \
-    "$sources/JSONParser.swift" "$sources/JSONValue.swift" "$sources/JSONWriter.swift" \
-    "$sources/JSONRPCMessage.swift" "$sources/JSONRPCError.swift" "$sources/JSONRPCID.swift" \
-    -o "$out/jsonrpc-fuzz"
+cd "$root"
+echo "Building the fuzz target JSONRPCFuzz with libFuzzer (scratch path $out/build) ..."
+swift build -c release --product JSONRPCFuzz --scratch-path "$out/build" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -g </dev/null
+cp "$out/build/release/JSONRPCFuzz" "$out/jsonrpc-fuzz"
 
 cd "$out"
 echo "Fuzzing: runs=$runs, corpus=$out/corpus (+ seeds in Fuzz/corpus/jsonrpc)"

@@ -171,6 +171,19 @@ else
     record "swift test" FAIL 0 "not run: swift build failed"
 fi
 
+# The fuzz targets, built without libFuzzer, replay the committed seed corpus through the same invariants.
+if [ "$BUILD_OK" -eq 1 ]; then
+    t0=$SECONDS
+    if run_logged "$LOG_DIR/fuzz-http-corpus.log" "$BIN_DIR/HTTPParserFuzz" "$ROOT/Fuzz/corpus/http" \
+        && run_logged "$LOG_DIR/fuzz-jsonrpc-corpus.log" "$BIN_DIR/JSONRPCFuzz" "$ROOT/Fuzz/corpus/jsonrpc"; then
+        record "fuzz corpus replay" ok $((SECONDS - t0))
+    else
+        record "fuzz corpus replay" FAIL $((SECONDS - t0)) "see artifacts/test-logs/fuzz-*-corpus.log"
+    fi
+else
+    record "fuzz corpus replay" FAIL 0 "not run: swift build failed"
+fi
+
 # ---------------------------------------------------------------- 3. pytest suites
 for line in "${PYTEST_SUITES[@]}"; do
     read -r suite venv req <<<"$line"

@@ -23,18 +23,18 @@
 /// - Empty lines before the request line are skipped (they count toward ``Limits/maxHeaderBytes``).
 /// - `Expect` is ignored on HTTP/1.0 requests (RFC 9110 §10.1.1).
 /// - HTTP/1.1 requires exactly one `Host` field; HTTP/1.0 at most one.
-struct HTTPRequestParser: Sendable {
+package struct HTTPRequestParser: Sendable {
     /// The limits the parser enforces; see ``HTTPServerConfiguration`` for defaults and meanings.
-    struct Limits: Sendable {
-        var maxRequestLineLength: Int
-        var maxHeaderFieldLength: Int
-        var maxHeaderCount: Int
-        var maxHeaderBytes: Int
-        var maxBodyBytes: Int
+    package struct Limits: Sendable {
+        package var maxRequestLineLength: Int
+        package var maxHeaderFieldLength: Int
+        package var maxHeaderCount: Int
+        package var maxHeaderBytes: Int
+        package var maxBodyBytes: Int
         /// Longest chunk-size line including extensions. Longer → 400.
-        var maxChunkLineLength = 4096
+        package var maxChunkLineLength = 4096
 
-        init(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration()) {
+        package init(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration()) {
             maxRequestLineLength = configuration.maxRequestLineLength
             maxHeaderFieldLength = configuration.maxHeaderFieldLength
             maxHeaderCount = configuration.maxHeaderCount
@@ -43,7 +43,7 @@ struct HTTPRequestParser: Sendable {
         }
     }
 
-    enum Event: Sendable {
+    package enum Event: Sendable {
         /// Nothing more can be parsed until more bytes arrive.
         case needMoreData
         /// A head with `Expect: 100-continue` and a body is complete; the body has not arrived yet.
@@ -58,7 +58,7 @@ struct HTTPRequestParser: Sendable {
     }
 
     /// Where the parser is between and within requests (drives the connection's read timeouts).
-    enum Phase: Equatable {
+    package enum Phase: Equatable {
         /// Not a byte of the next request has arrived.
         case idle
         /// Part of a request head has arrived.
@@ -104,16 +104,16 @@ struct HTTPRequestParser: Sendable {
 
     /// Bytes the line search has examined, over the parser's life: at most the bytes appended, which is
     /// what makes the parser linear. Exposed for tests.
-    var bytesScanned = 0
+    package private(set) var bytesScanned = 0
     /// Bytes appended over the parser's life (ignored input after an error is not counted).
-    var bytesAppended = 0
+    package private(set) var bytesAppended = 0
 
-    init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
         fields.reserveCapacity(8)
     }
 
-    var phase: Phase {
+    package var phase: Phase {
         switch state {
         case .head: return sawRequestLine || headBytes > 0 || readIndex < buffer.count ? .head : .idle
         case .stopped: return .stopped
@@ -122,23 +122,23 @@ struct HTTPRequestParser: Sendable {
     }
 
     /// Bytes received but not yet consumed by ``next()``.
-    var unparsedByteCount: Int { buffer.count - readIndex }
+    package var unparsedByteCount: Int { buffer.count - readIndex }
 
     /// Adds received bytes. Ignored once the parser has stopped.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if case .stopped = state { return }
         compact()
         bytesAppended += bytes.count
         buffer.append(contentsOf: bytes)
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    package mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
 
     /// The bytes the parser holds but has not consumed, leaving it empty: for handing the connection to
     /// another protocol handler after ``Event/http2Preface``.
-    mutating func takeUnparsedBytes() -> [UInt8] {
+    package mutating func takeUnparsedBytes() -> [UInt8] {
         let rest = Array(buffer[readIndex...])
         buffer.removeAll()
         readIndex = 0
@@ -147,7 +147,7 @@ struct HTTPRequestParser: Sendable {
     }
 
     /// Parses as far as the buffered bytes allow and returns the next event.
-    mutating func next() -> Event {
+    package mutating func next() -> Event {
         while true {
             switch state {
             case .stopped:

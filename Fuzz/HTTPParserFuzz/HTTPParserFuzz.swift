@@ -1,5 +1,10 @@
-// libFuzzer target for HTTPRequestParser. Built by scripts/fuzz-http.sh, which compiles this file together
-// with the parser's sources (not part of the package build).
+import CFuzzerDriver
+import ErrandHTTPCore
+import ErrandTestSupport
+import Glibc
+
+// libFuzzer target for HTTPRequestParser (ErrandHTTPCore). scripts/fuzz-http.sh builds it with
+// `-sanitize=fuzzer,address -DFUZZING`; an ordinary build replays files instead (see `Replay` below).
 //
 // Each input is parsed twice, whole and split into pieces at positions derived from the input, and the
 // two event sequences must be identical: the parser's result must not depend on how reads are split.
@@ -81,4 +86,20 @@ public func fuzzHTTPRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> 
         precondition(run(input, pieces: [1]) == whole, "byte-at-a-time result differs")
     }
     return 0
+}
+
+/// Built with `-DFUZZING` (and `-sanitize=fuzzer`): libFuzzer's driver, with its command line. Otherwise it replays
+/// the files and directories named on the command line through the same checks (`swift run HTTPParserFuzz Fuzz/corpus/…`)
+/// and says how many ran.
+@main enum FuzzMain {
+    static func main() throws {
+        #if FUZZING
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzHTTPRequestParser(data!, size) })
+        #else
+            let count = try replayFuzzInputs(CommandLine.arguments.dropFirst(), through: fuzzHTTPRequestParser)
+            print("replayed \(count) inputs")
+        #endif
+    }
 }

@@ -87,11 +87,13 @@ public struct HTTPServerConfiguration: Sendable {
     /// The connection's receive window: twice the body budget (nghttp2 sends a connection `WINDOW_UPDATE`
     /// once the bytes given back reach half the window, so with the budget held and less than half given
     /// back unannounced, the client can always send), at most `Int32.max`.
-    var http2ConnectionWindowSize: Int32 { Int32(clamping: 2 * effectiveHTTP2ConnectionBodyBytes) }
+    package var http2ConnectionWindowSize: Int32 { Int32(clamping: 2 * effectiveHTTP2ConnectionBodyBytes) }
 
     /// The window every HTTP/2 stream starts with (HTTP/2's default, sent as `SETTINGS_INITIAL_WINDOW_SIZE`).
     public static let http2FirstStreamWindow = 65_535
 
     /// The window of an admitted stream: ``http2InitialWindowSize``, at least 65,535, at most `Int32.max`.
-    var admittedHTTP2WindowSize: Int32 { Int32(clamping: max(http2InitialWindowSize, Self.http2FirstStreamWindow)) }
+    package var admittedHTTP2WindowSize: Int32 {
+        Int32(clamping: max(http2InitialWindowSize, Self.http2FirstStreamWindow))
+    }
 }

@@ -1,6 +1,11 @@
+import CFuzzerDriver
+import ErrandProtocol
+import ErrandTestSupport
+import Glibc
+
 // libFuzzer target for the JSON-RPC decoding path: JSONParser.parse, JSONRPCMessage(json:) and
-// JSONRPCMessage(bytes:), with JSONWriter for the round trips. Built by scripts/fuzz-jsonrpc.sh, which
-// compiles this file together with the ErrandProtocol sources (not part of the package build).
+// JSONRPCMessage(bytes:), with JSONWriter for the round trips. scripts/fuzz-jsonrpc.sh builds it with
+// `-sanitize=fuzzer,address -DFUZZING`; an ordinary build replays files instead (see `Replay` below).
 //
 // The MCP params readers (MCPServer.taskParameters, taskID, the tools/call checks) live on MCPServer and
 // need a session and an engine, so they are not reachable here; the bad-input pytest suite covers them.
@@ -114,4 +119,20 @@ public func fuzzJSONRPC(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let parsed = checkParser(input)
     checkEnvelope(input, parsed: parsed)
     return 0
+}
+
+/// Built with `-DFUZZING` (and `-sanitize=fuzzer`): libFuzzer's driver, with its command line. Otherwise it replays
+/// the files and directories named on the command line through the same checks (`swift run JSONRPCFuzz Fuzz/corpus/…`)
+/// and says how many ran.
+@main enum FuzzMain {
+    static func main() throws {
+        #if FUZZING
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzJSONRPC(data!, size) })
+        #else
+            let count = try replayFuzzInputs(CommandLine.arguments.dropFirst(), through: fuzzJSONRPC)
+            print("replayed \(count) inputs")
+        #endif
+    }
 }

@@ -1,7 +1,7 @@
 /// A parsed request line and header section, with the framing the parser derived from it.
-struct HTTPRequestHead: Sendable {
+package struct HTTPRequestHead: Sendable {
     /// How the body that follows the head is delimited.
-    enum Framing: Sendable, Equatable {
+    package enum Framing: Sendable, Equatable {
         /// No body.
         case none
         /// `Content-Length` bytes.
@@ -10,18 +10,18 @@ struct HTTPRequestHead: Sendable {
         case chunked
     }
 
-    var method: String
-    var target: String
+    package var method: String
+    package var target: String
     /// `HTTP/1.0` or `HTTP/1.1`.
-    var version: String
-    var headers: HTTPHeaders
-    var framing: Framing
+    package var version: String
+    package var headers: HTTPHeaders
+    package var framing: Framing
     /// Whether the client asked to keep the connection open (HTTP/1.1 unless `Connection: close`;
     /// HTTP/1.0 only with `Connection: keep-alive`).
-    var keepAlive: Bool
+    package var keepAlive: Bool
     /// `Expect: 100-continue` on a request with a body (ignored for HTTP/1.0).
-    var expectsContinue: Bool
+    package var expectsContinue: Bool
 
-    var isHEAD: Bool { method == "HEAD" }
-    var isHTTP10: Bool { version == "HTTP/1.0" }
+    package var isHEAD: Bool { method == "HEAD" }
+    package var isHTTP10: Bool { version == "HTTP/1.0" }
 }

@@ -81,7 +81,7 @@ struct HTTPRequestFraming {
 
 extension Substring {
     /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingOWS() -> Substring {
+    package func trimmingOWS() -> Substring {
         var result = self
         while let first = result.utf8.first, first == HTTPGrammar.space || first == HTTPGrammar.tab {
             result = result.dropFirst()
