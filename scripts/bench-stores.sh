@@ -12,6 +12,8 @@
 # interleaved, median reported; PostgreSQL durable and then switched to fsync=off + synchronous_commit=off, each
 # row labelled. Prints one table with ratios to memory. Stops the cluster and deletes it on exit.
 #
+# Then runs scripts/bench-wire-stores.sh with the release `errand` (REST submissions by wrk; BENCH_WIRE=0 skips it).
+#
 # Knobs: BENCH_TASKS (tasks per configuration and round, 20000), BENCH_ROUNDS (3), BENCH_SUBMITTERS (50),
 # BENCH_IDLE (one-at-a-time tasks for pickup latency, 500), BENCH_SKIP_BUILD=1, BENCH_BIN=path/to/ErrandBench
 # (measure that build instead of the release build; implies BENCH_SKIP_BUILD=1), BASELINE_BIN=path/to/ErrandBench
@@ -35,6 +37,8 @@ else
     if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
         log "swift build -c release --traits Postgres --product ErrandBench (scratch path $SCRATCH)"
         swift build -c release --traits Postgres --scratch-path "$SCRATCH" --product ErrandBench </dev/null \
+            || die "release build failed"
+        swift build -c release --traits Postgres --scratch-path "$SCRATCH" --product errand </dev/null \
             || die "release build failed"
     fi
     bin="$(swift build -c release --traits Postgres --scratch-path "$SCRATCH" --show-bin-path)/ErrandBench"
@@ -70,4 +74,12 @@ if [ -n "${BASELINE_BIN:-}" ]; then
     echo
     echo "== this build"
     cat "$work/current.txt"
+fi
+
+# Over the wire as well (REST submissions by wrk, separate servers), unless BENCH_WIRE=0.
+if [ "${BENCH_WIRE:-1}" = 1 ]; then
+    stop_postgres
+    echo
+    echo "== over the wire: scripts/bench-wire-stores.sh"
+    ERRAND_BIN=${ERRAND_BIN:-$(dirname "$bin")/errand} bash scripts/bench-wire-stores.sh
 fi
