@@ -79,6 +79,8 @@ final class TaskNotifier: Sendable {
                 return state.watchers.removeValue(forKey: task.id)
             } ?? []
         if let creator = task.owner.session { audience.insert(creator) }
+        // A REST task, or one no session watches: nothing to encode.
+        guard !audience.isEmpty else { return }
         let status = MCPSession.event(
             .notification(method: "notifications/tasks/status", params: task.mcpTask))
         for sessionID in audience {

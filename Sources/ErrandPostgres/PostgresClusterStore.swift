@@ -41,12 +41,12 @@ public final class PostgresClusterStore: ClusterStore {
         self.clientTask = clientTask
         let channel = configuration.channel
         let deadline = configuration.callTimeout
-        self.writes = GroupCommitQueue(maxBatch: 256, taskID: \.record.id) { batch in
+        self.writes = GroupCommitQueue(maxBatch: 256, maxInFlight: 2, taskID: \.record.id) { batch in
             let stored = try await Self.storeFencedWrites(
                 batch, client: client, channel: channel, logger: logger, deadline: deadline)
             return batch.map { stored.contains($0.record.id) }
         }
-        self.inserts = GroupCommitQueue(maxBatch: 256, taskID: \.task.id) { batch in
+        self.inserts = GroupCommitQueue(maxBatch: 256, maxInFlight: 4, taskID: \.task.id) { batch in
             try await Self.storeNewTasks(batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
     }

@@ -122,6 +122,12 @@ final class PostgresSignalListener: Sendable {
     }
 
     private func deliver(_ payload: String) {
+        // Most notifications a node hears are its own (every write it commits): skip them before decoding.
+        let origin = payload.utf8.prefix { $0 != UInt8(ascii: "|") }
+        let anyoneElse = state.withLock { state in
+            state.subscribers.values.contains { !$0.node.utf8.elementsEqual(origin) }
+        }
+        guard anyoneElse else { return }
         guard let (origin, signal) = ClusterSignalPayload.decode(payload) else {
             logger.debug("ignored a foreign notification", metadata: ["payload": "\(payload.prefix(100))"])
             return

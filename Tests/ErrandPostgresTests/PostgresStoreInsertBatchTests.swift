@@ -142,6 +142,30 @@
             #expect(try await waiting.asyncMap { try await $0.value } == [10, 20, 30, 50])
         }
 
+        @Test func aSecondBatchGoesWhileTheFirstIsInFlightButNeverASecondItemOfABusyTask() async throws {
+            let held = HeldBatches()
+            let ids = (0..<2).map { _ in TaskID.random() }
+            let queue = GroupCommitQueue<Int, Int>(maxBatch: 8, maxInFlight: 2, taskID: { ids[$0 % 2] }) {
+                await held.execute($0)
+            }
+            let first = Task { try await queue.submit(0) }
+            while held.held < 1 { await Task.yield() }
+            // 2 is the same task as 0, in flight: it waits although a second batch could go.
+            let sameTask = Task { try await queue.submit(2) }
+            while queue.waitingCount < 1 { await Task.yield() }
+            let otherTask = Task { try await queue.submit(1) }
+            while held.held < 2 { await Task.yield() }
+            #expect(held.batches.withLock { $0 } == [[0], [1]])
+            #expect(queue.waitingCount == 1)
+            held.releaseAll()
+            #expect(try await first.value == 0)
+            #expect(try await otherTask.value == 10)
+            while held.held < 1 { await Task.yield() }
+            #expect(held.batches.withLock { $0 }.last == [2])
+            held.releaseAll()
+            #expect(try await sameTask.value == 20)
+        }
+
         @Test func aFailedBatchFailsEachOfItsItems() async throws {
             struct Refused: Error {}
             let queue = GroupCommitQueue<Int, Int>(maxBatch: 8, taskID: { _ in TaskID.random() }) { _ in throw Refused()

@@ -63,6 +63,7 @@ start_errand() {
     local name="$1" dir="$2"
     shift 2
     ERRAND_SERVER_URL=""
+    : >"$dir/$name.out"   # exists before the first look below, whenever the background job opens it
     "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
     ERRAND_SERVER_PID=$!
     [ -n "${ERRAND_PID_DIR:-}" ] && [ -d "$ERRAND_PID_DIR" ] && echo "$ERRAND_SERVER_PID" >"$ERRAND_PID_DIR/$name-$ERRAND_SERVER_PID"
