@@ -21,7 +21,9 @@ public struct ClusterEngineConfiguration: Sendable {
     /// Most tasks one lease takeover pass takes back. Default 100.
     public var reclaimBatchSize: Int = 100
     /// Tasks whose last state this node remembers, to publish `.deleted` for tasks other nodes delete (the record is
-    /// gone from the store by then) and to skip publishing a state twice. Default 10,000.
+    /// gone from the store by then) and to skip publishing a state twice. Also the most tasks whose signalled change
+    /// could not be read are kept to be read again; past that the node re-reads every task it remembers instead.
+    /// Default 10,000.
     public var rememberedTasks: Int = 10_000
     /// How long ``ClusterEngine/statistics()`` reuses the store's counts. Default 1 s.
     public var countsMaxAge: Duration = .seconds(1)
