@@ -18,7 +18,7 @@ extension PostgresClusterStore {
                     \(Int64(task.priority)), \(Int64(task.attempt)), 0, \(TaskColumns.body(task)),
                     \(task.parent?.rawValue))
                 ON CONFLICT (id) DO NOTHING RETURNING id)
-            SELECT pg_notify(\(channel), \(wake)), pg_notify(\(channel), \(created)) FROM inserted
+            SELECT pg_notify(\(channel), \(created)), pg_notify(\(channel), \(wake)) FROM inserted
             """)
         guard !rows.isEmpty else { throw PostgresClusterStoreError.duplicateID(task.id.rawValue) }
     }
