@@ -170,6 +170,7 @@ let package = Package(
         // Helpers shared by the test targets (a plain target: test targets cannot depend on each other).
         .target(
             name: "ErrandTestSupport",
+            dependencies: ["ErrandEngine", "ErrandProtocol"],
             path: "Tests/ErrandTestSupport",
             swiftSettings: strictSettings
         ),
@@ -198,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "ErrandPostgresTests",
             dependencies: [
-                "ErrandEngine", "ErrandProtocol",
+                "ErrandEngine", "ErrandProtocol", "ErrandTestSupport",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
 
 /// ``ClusterEngine/nodes()``: the lease holders of the shared store, and a node that stopped renewing marked so.
