@@ -135,8 +135,8 @@ public actor ClusterEngine {
                 await claimRunnable()
                 repeatWhileStarted(.poll, every: configuration.pollInterval)
             case .renewLeases:
+                // No heartbeat here: each takeover round writes one (timed, to detect an outage), often enough.
                 await renewLeases()
-                await recordHeartbeat()
                 repeatWhileStarted(.renewLeases, every: configuration.leaseDuration / 3)
             case .reclaimLeases:
                 _ = await reclaimExpiredLeases()

@@ -10,7 +10,8 @@ public struct ClusterEngineConfiguration: Sendable {
     ///   age, with no per-owner concurrency or queue limit and no round-robin across owners.
     public var engine: TaskEngineConfiguration
     /// How long a claimed attempt's lease lasts without renewal. The node renews its leases every third of it;
-    /// other nodes take a task over once its lease has ended, looking every half of it (with jitter). Default 30 s.
+    /// other nodes take a task over once its lease has ended, looking every half of it (with jitter), and write
+    /// their heartbeat with each look. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
     /// How often a node with free slots looks for runnable work even when no signal woke it (signals may be lost).
     /// Default 1 s.
