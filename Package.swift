@@ -189,6 +189,7 @@ let package = Package(
         // Helpers shared by the test targets (a plain target: test targets cannot depend on each other).
         .target(
             name: "ErrandTestSupport",
+            dependencies: ["ErrandEngine", "ErrandProtocol"],
             path: "Tests/ErrandTestSupport",
             swiftSettings: strictSettings
         ),
@@ -217,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "ErrandPostgresTests",
             dependencies: [
-                "ErrandEngine", "ErrandProtocol",
+                "ErrandEngine", "ErrandProtocol", "ErrandTestSupport",
                 .target(name: "ErrandPostgres", condition: .when(traits: ["Postgres"])),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
                 .product(name: "Logging", package: "swift-log"),

@@ -28,7 +28,8 @@ extension MCPServer {
         owner.session = sessionID
         let session = MCPSession(
             id: sessionID, protocolVersion: version, clientCapabilities: capabilities,
-            clientInfo: params["clientInfo"] ?? [:], owner: owner, nowMs: clock.nowMs(), logger: logger)
+            clientInfo: params["clientInfo"] ?? [:], owner: owner, nowMs: clock.nowMs(), logger: logger,
+            countDrops: { [backlogDrops] in backlogDrops.add($0) })
         guard sessions.insert(session) else {
             return (.error(id: id, error: .internalError("Too many sessions; try again later")), nil)
         }

@@ -24,6 +24,8 @@ public final class MCPServer: Sendable {
     public let configuration: MCPConfiguration
     let runner: CatalogRunner
     let sessions: MCPSessionStore
+    /// Messages dropped from overflowing session backlogs since the server started (``MCPSession``).
+    let backlogDrops = Metrics.Counter()
     let notifier: TaskNotifier
     /// The stateless MCP 2026-07-28 era with the tasks extension, on the same engine.
     let modern: ModernMCPServer
@@ -64,6 +66,9 @@ public final class MCPServer: Sendable {
 
     /// Live sessions.
     public var sessionCount: Int { sessions.count }
+
+    /// Messages dropped from overflowing session backlogs since the server started, ended sessions included.
+    public var droppedBacklogMessages: Int { backlogDrops.current }
 
     /// Ends every session (server shutdown) and stops listening to task events.
     public func shutdown() {

@@ -37,6 +37,9 @@ public final class MCPSession: Sendable {
 
     private let state: Mutex<State>
     private let logger: Logger
+    /// Told how many messages each overflow and each later drop discards (the server's
+    /// `errand_mcp_backlog_dropped_total`).
+    private let countDrops: @Sendable (Int) -> Void
     /// Most messages kept for a session with no open GET stream; see the type's notes for an overflow.
     let backlogLimit: Int
     /// The default ``backlogLimit``.
@@ -45,10 +48,11 @@ public final class MCPSession: Sendable {
     init(
         id: String, protocolVersion: String, clientCapabilities: JSONValue, clientInfo: JSONValue, owner: TaskOwner,
         nowMs: Int64, backlogLimit: Int = MCPSession.defaultBacklogLimit,
-        logger: Logger = Logger(label: "errand.mcp")
+        logger: Logger = Logger(label: "errand.mcp"), countDrops: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.backlogLimit = max(1, backlogLimit)
         self.logger = logger
+        self.countDrops = countDrops
         self.id = id
         self.protocolVersion = protocolVersion
         self.clientCapabilities = clientCapabilities
@@ -108,28 +112,29 @@ public final class MCPSession: Sendable {
     /// Sends an already-encoded message on the GET stream, or keeps it until one opens. Fan-out to many
     /// sessions encodes the message once and hands every session the same event.
     func sendOnGetStream(event: SSEEvent) {
-        let (stream, overflowed): (SSEStream?, Int) = state.withLock { state in
-            guard !state.closed else { return (nil, 0) }
-            if let stream = state.getStream { return (stream, 0) }
+        let (stream, dropped, overflowed): (SSEStream?, Int, Bool) = state.withLock { state in
+            guard !state.closed else { return (nil, 0, false) }
+            if let stream = state.getStream { return (stream, 0, false) }
             if state.unannouncedDrops > 0 {
                 state.unannouncedDrops += 1
                 state.droppedMessages += 1
-                return (nil, 0)
+                return (nil, 1, false)
             }
             guard state.backlog.count >= backlogLimit else {
                 state.backlog.append(event)
-                return (nil, 0)
+                return (nil, 0, false)
             }
             let dropped = state.backlog.count + 1
             state.backlog = []
             state.unannouncedDrops = dropped
             state.droppedMessages += dropped
-            return (nil, dropped)
+            return (nil, dropped, true)
         }
-        if overflowed > 0 {
+        if dropped > 0 { countDrops(dropped) }
+        if overflowed {
             logger.notice(
                 "MCP session backlog overflowed; dropping its messages until the client opens its GET stream",
-                metadata: ["session": "\(id)", "limit": "\(backlogLimit)", "dropped": "\(overflowed)"])
+                metadata: ["session": "\(id)", "limit": "\(backlogLimit)", "dropped": "\(dropped)"])
         }
         stream?.send(event)
     }

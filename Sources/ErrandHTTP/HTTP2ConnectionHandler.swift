@@ -20,7 +20,8 @@ import Logging
 ///
 /// nghttp2 calls back with an unretained pointer to this handler, only from inside `mem_recv`/`mem_send`
 /// calls made here; the session is deleted in ``connectionClosed()`` (or `deinit`), after which no call
-/// reaches nghttp2. Confined to the connection's queue (hence `@unchecked Sendable`).
+/// reaches nghttp2. The handler holds its output strongly, so nothing it runs after the close can reach a
+/// freed connection. Confined to the connection's queue (hence `@unchecked Sendable`).
 final class HTTP2ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// Bytes allowed to wait behind a full socket before output and input pause.
     static let outputHighWater = 256 * 1024
@@ -39,7 +40,10 @@ final class HTTP2ConnectionHandler: ConnectionHandler, @unchecked Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
     let logger: Logger
-    unowned let output: any ConnectionOutput
+    /// Strong, as in ``HTTP1ConnectionHandler``: the connection lets go of its handler once closed, which ends
+    /// the cycle. A handler that outlives its connection (a deferred answer or an event stream's wake-up still
+    /// on its way) thus always reaches a live output, whose calls do nothing once it has closed.
+    let output: any ConnectionOutput
     /// Monotonic nanoseconds.
     let clock: () -> UInt64
     /// The `date` header value for now.

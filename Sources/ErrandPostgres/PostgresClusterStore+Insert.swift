@@ -41,7 +41,7 @@ extension PostgresClusterStore {
             results = try await withDeadline(deadline) {
                 var results: [String: (active: Int64, stored: Bool)] = [:]
                 for try await row in try await client.execute(statement, logger: logger) {
-                    results[row.id] = (row.active, row.stored)
+                    if let row { results[row.id] = (row.active, row.stored) }
                 }
                 return results
             }

@@ -29,8 +29,8 @@ enum PreparedStatements {
 
 extension PreparedStatements {
     /// New tasks, one row each, inserted unless their owner is at its limit: the owner's unfinished tasks in the
-    /// table plus those before it in the batch. Signals `created` for each stored task and one wake for the batch,
-    /// in the same statement (so with its commit). Returns every task's id, the owner's count before it, and
+    /// table plus those before it in the batch. Signals `created` for each stored task and then one wake for the
+    /// batch, in the same statement (so with its commit). Returns every task's id, the owner's count before it, and
     /// whether it was stored (not stored and under the limit: the id existed).
     ///
     /// Optional columns travel as a value array and a presence array: postgres-nio binds no arrays of optionals.
@@ -61,15 +61,21 @@ extension PreparedStatements {
                     CASE WHEN has_parent THEN parent END
                 FROM ranked WHERE before < owner_limit
                 ON CONFLICT (id) DO NOTHING RETURNING id)
-            SELECT ranked.id, ranked.before, inserted.id IS NOT NULL,
-                CASE WHEN inserted.id IS NOT NULL
-                    THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|' || ranked.status || '|') END,
-                CASE WHEN ranked.n = 1 AND EXISTS (SELECT 1 FROM inserted)
-                    THEN pg_notify($21, ranked.origin || '\(ClusterSignalPayload.wakeSuffix)') END
-            FROM ranked LEFT JOIN inserted ON inserted.id = ranked.id
-            ORDER BY ranked.n
+            announced AS (
+                SELECT ranked.id, ranked.before, inserted.id IS NOT NULL AS stored, ranked.origin,
+                    CASE WHEN inserted.id IS NOT NULL
+                        THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|' || ranked.status || '|') END
+                FROM ranked LEFT JOIN inserted ON inserted.id = ranked.id)
+            -- Every created signal first, then one wake (Append runs its parts in order): a node that claims on
+            -- the wake has published the task's creation already.
+            SELECT id, before, stored FROM announced
+            UNION ALL
+            SELECT NULL, NULL, NULL FROM (SELECT min(origin) AS origin FROM announced WHERE stored) AS woken
+            WHERE woken.origin IS NOT NULL
+                AND pg_notify($21, woken.origin || '\(ClusterSignalPayload.wakeSuffix)') IS NOT NULL
             """
-        typealias Row = (id: String, active: Int64, stored: Bool)
+        /// One per task; the wake's row has no id.
+        typealias Row = (id: String, active: Int64, stored: Bool)?
 
         var tasks: [NewTask]
         var channel: String
@@ -108,7 +114,8 @@ extension PreparedStatements {
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let cells = row.makeRandomAccess()
-            return (try cells[0].decode(String.self), try cells[1].decode(Int64.self), try cells[2].decode(Bool.self))
+            guard let id = try cells[0].decode(String?.self) else { return nil }
+            return (id, try cells[1].decode(Int64.self), try cells[2].decode(Bool.self))
         }
     }
 }

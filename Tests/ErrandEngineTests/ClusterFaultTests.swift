@@ -20,6 +20,8 @@ final class FaultyClusterStore: ClusterStore {
     let beforeRenewal = Mutex<(@Sendable () -> Void)?>(nil)
     /// Runs before the next heartbeat reaches the store (once).
     let beforeHeartbeat = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Heartbeats that reached the store.
+    let heartbeatsWritten = Counter()
     /// The node whose signals wait for ``signalGate``, if any.
     let heldNode: String?
     let signalGate = Gate()
@@ -89,6 +91,7 @@ final class FaultyClusterStore: ClusterStore {
             defer { hook = nil }
             return hook
         }?()
+        heartbeatsWritten.increment()
         try await base.recordHeartbeat(heartbeat)
     }
     func heartbeats(seenAfterMs: Int64) async throws -> [NodeHeartbeat] {

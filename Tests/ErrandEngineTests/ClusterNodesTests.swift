@@ -1,6 +1,8 @@
-import ErrandEngine
 import ErrandProtocol
+import ErrandTestSupport
 import Testing
+
+@testable import ErrandEngine
 
 /// ``ClusterEngine/nodes()``: the lease holders of the shared store, and a node that stopped renewing marked so.
 @Suite struct ClusterNodesTests {
@@ -46,10 +48,28 @@ import Testing
         await frozen.shutdown()  // stops cleanly: removes its heartbeat
         #expect(try await serving.nodes().map(\.name) == ["node-a", "worker-idle"])
 
-        clock.advance(byMs: 40_001)  // more than two thirds of the 60 s lease without a heartbeat from the idle one
+        // Heartbeats come with each takeover round (every 24–36 s of a 60 s lease): 40 s is late, not missed yet.
+        clock.advance(byMs: 40_001)
+        #expect(try await serving.nodes()[1].isRenewing)
+        clock.advance(byMs: 20_000)  // more than a lease without a heartbeat from the idle one
         let stale = try await serving.nodes()
         #expect(stale.map(\.name) == ["node-a", "worker-idle"] && stale[1].isRenewing == false)
         for node in [serving, idle] { await node.shutdown() }
+    }
+
+    /// One timed heartbeat per takeover round serves both the cluster view and outage detection: the renewal timer
+    /// writes none.
+    @Test func aNodeWritesItsHeartbeatWithEachTakeoverRoundOnly() async throws {
+        let store = FaultyClusterStore()
+        let node = makeNode("node-a", store: store, slots: 0)
+        try await node.start()
+        let written = store.heartbeatsWritten.value
+        #expect(written > 0)
+        await node.timerFired([.renewLeases])
+        #expect(store.heartbeatsWritten.value == written)
+        await node.reclaimExpiredLeases()
+        #expect(store.heartbeatsWritten.value == written + 1)
+        await node.shutdown()
     }
 
     @Test func leaseHoldingsLeaveOutEndedAndQueuedTasks() async throws {

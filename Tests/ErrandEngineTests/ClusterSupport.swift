@@ -35,14 +35,6 @@ final class CountingRunner: TaskRunner {
     }
 }
 
-/// A queued task as ``ClusterEngine/submit(_:)`` stores it, for store contract tests.
-func queuedRecord(priority: Int = 0, createdAt: Int64 = 1_000, owner: TaskOwner = .anonymous) -> TaskRecord {
-    TaskRecord(
-        id: TaskID.random(), owner: owner, kind: .toolCall, target: "t", arguments: [:], status: .queued,
-        createdAt: createdAt, lastUpdatedAt: createdAt, ttlMs: 10_000, pollIntervalMs: 500, priority: priority,
-        history: [TaskHistoryEntry(at: createdAt, status: .queued, message: nil, attempt: 0)])
-}
-
 /// Every signal a node received until the store closed.
 func collect(_ stream: AsyncStream<ClusterSignal>) async -> [ClusterSignal] {
     var all: [ClusterSignal] = []

@@ -122,4 +122,32 @@ import Testing
         await front.shutdown()
         await other.shutdown()
     }
+
+    /// The tasks kept to be read again are bounded like the inbox: past `rememberedTasks` of them they give way to
+    /// one full resynchronisation, which re-reads (and publishes the changes of) every task the node remembers.
+    @Test(.timeLimit(.minutes(1))) func failedReadsPastTheLimitCollapseIntoOneResynchronisation() async throws {
+        let store = FaultyClusterStore()
+        let front = makeNode("a", store: store, slots: 0) { $0.rememberedTasks = 2 }
+        let other = makeNode("b", store: store, slots: 0)
+        try await front.start()
+        let log = EventLog(front.events)
+        defer { log.subscription.cancel() }
+        let known = try await other.submit(submission("gate"))
+        #expect(try await OutageCoalescingTests.within(.seconds(10)) { log.all.contains { $0.task.id == known.id } })
+
+        store.failingReads.store(true, ordering: .relaxed)
+        _ = try await store.cancel(known.id, message: "stop", nowMs: 5_000, origin: "b")
+        for _ in 0..<2 { _ = try await other.submit(submission("gate")) }
+        // Three changed tasks could not be read, one more than the node keeps.
+        #expect(try await OutageCoalescingTests.within(.seconds(10)) { await front.fullResyncDue })
+        #expect(await front.unsyncedTasks.isEmpty)
+        #expect(!log.all.contains { $0.task.id == known.id && $0.task.status == .cancelled })
+
+        store.failingReads.store(false, ordering: .relaxed)
+        await front.recheck()
+        #expect(await !front.fullResyncDue)
+        #expect(log.all.last { $0.task.id == known.id }?.task.status == .cancelled)
+        await front.shutdown()
+        await other.shutdown()
+    }
 }

@@ -16,6 +16,9 @@
                 try await storeA.insert(task, origin: "node-a")
                 #expect(await nodeB.wait { $0 == .changed(task.id, .created, status: .queued) })
                 #expect(await nodeB.wait { $0 == .wake })
+                // The change first, then the wake it causes: a node that handles the wake alone claims a task it has
+                // already published as created.
+                #expect(Array(nodeB.signals.prefix(2)) == [.changed(task.id, .created, status: .queued), .wake])
 
                 let claimed = try #require(
                     try await storeB.claim(node: "node-b", limit: 1, nowMs: 2_000, leaseMs: 5_000).first)

@@ -7,8 +7,8 @@ import Testing
 
 /// The backlog of messages for a session with no open GET stream follows the SSE policy: never a silent gap.
 /// Within its bound it is delivered whole; past it, it is dropped, counted, and the next GET stream starts
-/// with a notice telling the client to resynchronise.
-struct MCPSessionBacklogTests {
+/// with a notice telling the client to resynchronise; `/metrics` counts what was dropped.
+@Suite(.shutsDownApplications) struct MCPSessionBacklogTests {
     static func session(backlogLimit: Int) -> MCPSession {
         MCPSession(
             id: "s1", protocolVersion: "2025-11-25", clientCapabilities: [:], clientInfo: [:],
@@ -61,5 +61,25 @@ struct MCPSessionBacklogTests {
         #expect(try Self.received(next).map { $0["params"]?["index"] } == [11])
         #expect(session.droppedMessages == 10)
         session.close()
+    }
+
+    @Test func metricsCountTheDroppedMessagesOfEverySessionEndedOnesIncluded() async throws {
+        let test = try await TestApplication()
+        let mcp = test.app.mcp
+        var sessions: [MCPSession] = []
+        for _ in 0..<2 { sessions.append(try #require(mcp.sessions.session(try await test.initialize()))) }
+        let limit = MCPSession.defaultBacklogLimit
+        for index in 0..<(limit + 10) { sessions[0].sendOnGetStream(Self.message(index)) }
+        for index in 0..<(limit + 1) { sessions[1].sendOnGetStream(Self.message(index)) }
+        #expect(sessions.map(\.droppedMessages) == [limit + 10, limit + 1])
+        mcp.sessions.remove(sessions[0].id)
+
+        let response = await test.send(
+            HTTPRequest(method: "GET", target: "/metrics", headers: ["Host": "127.0.0.1:8080"]))
+        #expect(response.status == 200)
+        guard case .bytes(let bytes) = response.body else { throw TestFailure("/metrics did not answer with a body") }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("# TYPE errand_mcp_backlog_dropped_total counter\n"))
+        #expect(text.contains("\nerrand_mcp_backlog_dropped_total \(2 * limit + 11)\n"), "\(text)")
     }
 }

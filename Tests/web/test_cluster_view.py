@@ -90,8 +90,8 @@ def test_the_nodes_view_shows_a_worker_and_marks_it_when_it_stops_renewing(artif
         driver.execute_script("arguments[0].scrollIntoView()", nodes)
         nodes.screenshot(str(artifacts / "cluster-view.png"))
 
-        # Frozen: it renews nothing. Within two thirds of a lease (20 s of 30) of its last renewal it reads as
-        # stopped, and stays listed until its leases lapse and another node takes the tasks back.
+        # Frozen: it renews nothing. Holding leases, it reads as stopped within two thirds of a lease (20 s of 30)
+        # of its last renewal, and stays listed until its leases lapse and another node takes the tasks back.
         worker.send_signal(signal.SIGSTOP)
         wait(driver, 40).until(lambda d: node_state(d, "worker-1") == "stale")
         assert "stopped renewing" in driver.find_element(By.CSS_SELECTOR, "#nodes [data-node='worker-1']").text

@@ -6,6 +6,8 @@ import Synchronization
 /// - `errand_http_requests_total{status}`: every response `ErrandApplication` produced, by status code.
 /// - `errand_task_submit_seconds`: time spent in the engine's `submit` for tasks started over REST
 ///   (validation and routing excluded; MCP submissions are not timed).
+/// - `errand_mcp_backlog_dropped_total`: messages dropped from MCP session backlogs that overflowed
+///   (``MCPSession``), counted by ``MCPServer``.
 /// - `errand_task_run_seconds`: for each task that reached a terminal state, the time from its first
 ///   `working` entry in the history to its last update (the work, retries included, without queueing).
 final class Metrics: Sendable {
@@ -79,9 +81,10 @@ final class Metrics: Sendable {
     func stop() { subscription.withLock { $0 }?.cancel() }
 
     /// The Prometheus text exposition (format 0.0.4) of everything above plus the given gauges.
-    func render(statistics: TaskStatistics, subscribers: Int, sessions: Int, ready: Bool, storeReachable: Bool)
-        -> String
-    {
+    func render(
+        statistics: TaskStatistics, subscribers: Int, sessions: Int, droppedBacklogMessages: Int, ready: Bool,
+        storeReachable: Bool
+    ) -> String {
         var out = ""
         out += "# HELP errand_up Whether the engine has started and accepts work (1) or not (0).\n"
         out += "# TYPE errand_up gauge\nerrand_up \(ready ? 1 : 0)\n"
@@ -99,6 +102,9 @@ final class Metrics: Sendable {
         out += "# TYPE errand_event_subscribers gauge\nerrand_event_subscribers \(subscribers)\n"
         out += "# HELP errand_mcp_sessions Live MCP sessions.\n"
         out += "# TYPE errand_mcp_sessions gauge\nerrand_mcp_sessions \(sessions)\n"
+        out += "# HELP errand_mcp_backlog_dropped_total Messages dropped from MCP session backlogs that overflowed.\n"
+        out += "# TYPE errand_mcp_backlog_dropped_total counter\n"
+        out += "errand_mcp_backlog_dropped_total \(droppedBacklogMessages)\n"
         out += "# HELP errand_http_requests_total HTTP responses sent, by status code.\n"
         out += "# TYPE errand_http_requests_total counter\n"
         for (offset, counter) in responses.enumerated() where counter.current > 0 {

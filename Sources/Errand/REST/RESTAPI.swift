@@ -132,7 +132,8 @@ final class RESTAPI: Sendable {
             let statistics = await engine.statistics()
             let text = metrics.render(
                 statistics: statistics, subscribers: engine.events.subscriberCount, sessions: mcp.sessionCount,
-                ready: isReady, storeReachable: await engine.storeUnreachableSinceMs() == nil)
+                droppedBacklogMessages: mcp.droppedBacklogMessages, ready: isReady,
+                storeReachable: await engine.storeUnreachableSinceMs() == nil)
             return HTTPResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         }

@@ -45,7 +45,8 @@ extension ClusterEngine {
         guard lifecycle != .shuttingDown else { return [] }
         guard await renewedOwnLeases() else { return [] }
         // A heartbeat first, timed: a call that waited more than half a lease (queued in the pool while the
-        // database was away) means the store was out even though nothing failed here.
+        // database was away) means the store was out even though nothing failed here. It is also the node's
+        // periodic heartbeat for ``nodes()`` (the renewal timer writes none).
         let asked = clock.nowMs()
         guard await recordHeartbeat() else {
             storeFailed()

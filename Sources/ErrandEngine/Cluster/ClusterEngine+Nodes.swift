@@ -17,10 +17,19 @@ extension ClusterEngine {
         }
     }
 
+    /// How old a node's heartbeat may be before the node counts as having missed one: a lease. Heartbeats come
+    /// with each takeover round, every half lease with ±20 % jitter, so at most 0.6 of a lease apart.
+    static func heartbeatStaleAfterMs(leaseMs: Int64) -> Int64 { leaseMs }
+
+    /// How old a node's last lease renewal may be before it counts as having missed one: two thirds of a lease
+    /// (renewals come every third of it).
+    static func renewalStaleAfterMs(leaseMs: Int64) -> Int64 { leaseMs * 2 / 3 }
+
     /// Every node of the cluster: those that wrote a heartbeat in the last hour (idle ones included) and those
-    /// holding leases, with this one first. A node whose last heartbeat or renewal is older than two thirds of a
-    /// lease missed one (they come every third of a lease): it is reported as not renewing. A node that stopped
-    /// cleanly removed its heartbeat and is not listed.
+    /// holding leases, with this one first. A node that missed one of its beats is reported as not renewing: a
+    /// node holding leases when its last renewal or heartbeat is older than two thirds of a lease (renewals come
+    /// every third of a lease), an idle one when its last heartbeat is older than a lease (heartbeats come with
+    /// each takeover round). A node that stopped cleanly removed its heartbeat and is not listed.
     /// - Throws: `.storage` if the store failed.
     public func nodes() async throws(TaskEngineError) -> [NodeReport] {
         let holdings: [LeaseHolding]
@@ -36,21 +45,27 @@ extension ClusterEngine {
         var reports: [String: NodeReport] = [
             node: NodeReport(name: node, isSelf: true, workerSlots: workerSlots)
         ]
+        // Per node, whether its last beat is recent enough for its cadence.
+        var onTime: [String: Bool] = [:]
         for heartbeat in heartbeats where heartbeat.node != node {
             var report = NodeReport(name: heartbeat.node, isSelf: false, workerSlots: heartbeat.workerSlots)
             report.lastRenewedAtMs = heartbeat.seenAtMs
             reports[heartbeat.node] = report
+            onTime[heartbeat.node] = now - heartbeat.seenAtMs <= Self.heartbeatStaleAfterMs(leaseMs: leaseMs)
         }
         for holding in holdings {
             var report = reports[holding.node] ?? NodeReport(name: holding.node, isSelf: false)
             report.running[holding.target, default: 0] += holding.count
             let renewed = holding.latestUntilMs - leaseMs
-            report.lastRenewedAtMs = max(report.lastRenewedAtMs ?? .min, renewed)
+            let lastRenewed = max(report.lastRenewedAtMs ?? .min, renewed)
+            report.lastRenewedAtMs = lastRenewed
             report.earliestLeaseEndMs = min(report.earliestLeaseEndMs ?? .max, holding.earliestUntilMs)
             reports[holding.node] = report
+            // A node holding leases renews them every third of a lease: judged by that, the closer cadence.
+            onTime[holding.node] = now - lastRenewed <= Self.renewalStaleAfterMs(leaseMs: leaseMs)
         }
-        for (name, var report) in reports {
-            if let renewed = report.lastRenewedAtMs { report.isRenewing = now - renewed <= leaseMs * 2 / 3 }
+        for (name, var report) in reports where report.lastRenewedAtMs != nil {
+            report.isRenewing = onTime[name] ?? false
             reports[name] = report
         }
         return reports.values.sorted { ($0.isSelf ? 0 : 1, $0.name) < ($1.isSelf ? 0 : 1, $1.name) }

@@ -42,10 +42,10 @@ extension ClusterEngine {
             } catch {
                 // Not dropped: the next recheck (every `waiterRecheckInterval`) reads them again and publishes
                 // what changed.
-                unsyncedTasks.formUnion(ids)
                 logger.error(
                     "could not read the tasks other nodes changed; will read them again",
                     metadata: ["tasks": "\(ids.count)", "error": "\(error)"])
+                keepUnsynced(ids)
             }
         }
         var wake = false
@@ -65,6 +65,20 @@ extension ClusterEngine {
             }
         }
         if wake { await claimRunnable() }
+    }
+
+    /// Keeps `ids`, whose signalled change could not be read, for the next ``recheck()``. Bounded like the
+    /// signal inbox: past ``ClusterEngineConfiguration/rememberedTasks`` ids (more than a full resynchronisation
+    /// re-reads) they are dropped for one full resynchronisation, which covers every one of them that this node
+    /// remembers — as when signals are dropped.
+    func keepUnsynced(_ ids: [TaskID]) {
+        unsyncedTasks.formUnion(ids)
+        guard unsyncedTasks.count > configuration.rememberedTasks else { return }
+        logger.notice(
+            "too many tasks other nodes changed could not be read; re-reading every task this node knows of instead",
+            metadata: ["tasks": "\(unsyncedTasks.count)", "limit": "\(configuration.rememberedTasks)"])
+        unsyncedTasks = []
+        fullResyncDue = true
     }
 
     /// Publishes a change another node stored, as the task is now.

@@ -70,9 +70,11 @@ public actor ClusterEngine {
     var waiters: [TaskID: [UInt64: TerminalWaiter]] = [:]
     var remembered: RememberedTasks
     /// Tasks other nodes changed whose change could not be read (a failed batch read): the next ``recheck()``
-    /// reads them again rather than dropping the change.
+    /// reads them again rather than dropping the change. At most ``ClusterEngineConfiguration/rememberedTasks``;
+    /// past that, a full resynchronisation is due instead (``keepUnsynced(_:)``).
     var unsyncedTasks: Set<TaskID> = []
-    /// A full resynchronisation (every remembered task) is due: signals were dropped, or the last one failed.
+    /// A full resynchronisation (every remembered task) is due: signals were dropped, too many signalled tasks
+    /// could not be read, or the last one failed.
     var fullResyncDue = false
     var cachedCounts: (counts: [TaskStatus: Int], at: ContinuousClock.Instant)?
     var reaping = false
@@ -133,8 +135,8 @@ public actor ClusterEngine {
                 await claimRunnable()
                 repeatWhileStarted(.poll, every: configuration.pollInterval)
             case .renewLeases:
+                // No heartbeat here: each takeover round writes one (timed, to detect an outage), often enough.
                 await renewLeases()
-                await recordHeartbeat()
                 repeatWhileStarted(.renewLeases, every: configuration.leaseDuration / 3)
             case .reclaimLeases:
                 _ = await reclaimExpiredLeases()

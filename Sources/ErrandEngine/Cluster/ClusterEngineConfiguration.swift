@@ -10,7 +10,8 @@ public struct ClusterEngineConfiguration: Sendable {
     ///   age, with no per-owner concurrency or queue limit and no round-robin across owners.
     public var engine: TaskEngineConfiguration
     /// How long a claimed attempt's lease lasts without renewal. The node renews its leases every third of it;
-    /// other nodes take a task over once its lease has ended, looking every half of it (with jitter). Default 30 s.
+    /// other nodes take a task over once its lease has ended, looking every half of it (with jitter), and write
+    /// their heartbeat with each look. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
     /// How often a node with free slots looks for runnable work even when no signal woke it (signals may be lost).
     /// Default 1 s.
@@ -21,7 +22,9 @@ public struct ClusterEngineConfiguration: Sendable {
     /// Most tasks one lease takeover pass takes back. Default 100.
     public var reclaimBatchSize: Int = 100
     /// Tasks whose last state this node remembers, to publish `.deleted` for tasks other nodes delete (the record is
-    /// gone from the store by then) and to skip publishing a state twice. Default 10,000.
+    /// gone from the store by then) and to skip publishing a state twice. Also the most tasks whose signalled change
+    /// could not be read are kept to be read again; past that the node re-reads every task it remembers instead.
+    /// Default 10,000.
     public var rememberedTasks: Int = 10_000
     /// How long ``ClusterEngine/statistics()`` reuses the store's counts. Default 1 s.
     public var countsMaxAge: Duration = .seconds(1)
