@@ -60,7 +60,7 @@ extension PreparedStatements {
                     CASE WHEN expires THEN expires_at END, priority, attempt, 0, record,
                     CASE WHEN has_parent THEN parent END
                 FROM ranked WHERE before < owner_limit
-                ON CONFLICT (id) DO NOTHING RETURNING id)
+                ON CONFLICT (id) DO NOTHING RETURNING id),
             announced AS (
                 SELECT ranked.id, ranked.before, inserted.id IS NOT NULL AS stored, ranked.origin,
                     CASE WHEN inserted.id IS NOT NULL

@@ -72,7 +72,8 @@
                 for task in tasks {
                     #expect(await watcher.wait { $0 == .changed(task.id, .created, status: .queued) })
                 }
-                #expect(await watcher.wait { $0 == .wake })
+                // Each batch announces its tasks before its wake: the last signal is a wake.
+                #expect(await watcher.waitUntil { $0.last == .wake })
             }
         }
 

@@ -118,8 +118,13 @@
 
         /// Waits (up to 10 s, a generous bound, not a latency check) until a received signal matches.
         func wait(for predicate: (ClusterSignal) -> Bool) async -> Bool {
+            await waitUntil { $0.contains(where: predicate) }
+        }
+
+        /// Waits (up to 10 s) until the signals received so far, in order, satisfy `condition`.
+        func waitUntil(_ condition: ([ClusterSignal]) -> Bool) async -> Bool {
             for _ in 0..<1_000 {
-                if signals.contains(where: predicate) { return true }
+                if condition(signals) { return true }
                 try? await Task.sleep(for: .milliseconds(10))
             }
             return false
