@@ -14,6 +14,8 @@ enum StoreComparison {
         /// CPU of the PostgreSQL server per task, when measured (`--postgres-pid`).
         var serverCPUMicros: Double?
         var cycle: LatencySummary
+        /// How long `submit` took (the call only, not the wait for the task to end).
+        var submit: LatencySummary
         var pickup: LatencySummary
     }
 
@@ -59,7 +61,7 @@ enum StoreComparison {
         let cpuBefore = schedulerNanoseconds().onCPU
         let serverBefore = setup.serverNanoseconds?()
         let start = monotonicNanoseconds()
-        let cycles = try await run(setup.submitters, count: count, submitters: submitters)
+        let (cycles, submits) = try await run(setup.submitters, count: count, submitters: submitters)
         let elapsed = Double(monotonicNanoseconds() - start) / 1e9
         let cpu = Double(schedulerNanoseconds().onCPU - cpuBefore) / 1000
         var serverCPU: Double?
@@ -71,31 +73,41 @@ enum StoreComparison {
         return Figures(
             name: name, rate: Double(count) / elapsed, cpuMicros: cpu / Double(max(count, 1)),
             serverCPUMicros: serverCPU.map { $0 / Double(max(count, 1)) }, cycle: LatencySummary(cycles),
-            pickup: pickup)
+            submit: LatencySummary(submits), pickup: pickup)
     }
 
-    /// `count` tasks from `submitters` loops of submit + `waitForTerminal`; the submit→completed time of each.
-    static func run(_ services: [any TaskService], count: Int, submitters: Int) async throws -> [Int64] {
-        try await withThrowingTaskGroup(of: [Int64].self) { group in
+    /// `count` tasks from `submitters` loops of submit + `waitForTerminal`; the submit→completed time of each, and
+    /// the time each `submit` call took.
+    static func run(_ services: [any TaskService], count: Int, submitters: Int) async throws -> (
+        cycles: [Int64], submits: [Int64]
+    ) {
+        try await withThrowingTaskGroup(of: ([Int64], [Int64]).self) { group in
             for submitter in 0..<submitters {
                 let share = count / submitters + (submitter < count % submitters ? 1 : 0)
                 let service = services[submitter % services.count]
                 group.addTask {
                     var samples: [Int64] = []
+                    var submits: [Int64] = []
                     samples.reserveCapacity(share)
+                    submits.reserveCapacity(share)
                     for _ in 0..<share {
                         let begin = monotonicNanoseconds()
                         let task = try await service.submit(EngineBenchmarks.submission(stamp: begin))
+                        submits.append(monotonicNanoseconds() - begin)
                         let done = try await service.waitForTerminal(task.id, for: EngineBenchmarks.owner)
                         guard done.status == .completed else { throw BenchError("task ended \(done.status)") }
                         samples.append(monotonicNanoseconds() - begin)
                     }
-                    return samples
+                    return (samples, submits)
                 }
             }
             var all: [Int64] = []
-            for try await samples in group { all += samples }
-            return all
+            var allSubmits: [Int64] = []
+            for try await (samples, submits) in group {
+                all += samples
+                allSubmits += submits
+            }
+            return (all, allSubmits)
         }
     }
 
@@ -104,6 +116,16 @@ enum StoreComparison {
             store: MemoryTaskStore(), runner: NoOpRunner(pickups: pickups),
             configuration: EngineBenchmarks.configuration, logger: EngineBenchmarks.quietLogger)
         return Setup(submitter: engine, all: [engine], close: {})
+    }
+
+    /// One ``ClusterEngine`` node over a ``MemoryClusterStore``: the cluster engine's own cost, no database.
+    static func memoryCluster(_ pickups: PickupLog) -> Setup {
+        let store = MemoryClusterStore()
+        let node = ClusterEngine(
+            store: store, runner: NoOpRunner(pickups: pickups), node: "bench-memory",
+            configuration: ClusterEngineConfiguration(engine: EngineBenchmarks.configuration),
+            logger: EngineBenchmarks.quietLogger)
+        return Setup(submitter: node, all: [node], close: { store.close() })
     }
 
     static func sqlite(_ pickups: PickupLog, synchronous: SQLiteTaskStoreConfiguration.Synchronous) throws -> Setup {
@@ -129,6 +151,7 @@ enum StoreComparison {
     static func main(_ options: StoreOptions) async throws {
         let local: [(name: String, make: (PickupLog) async throws -> Setup)] = [
             ("memory (TaskEngine)", { memory($0) }),
+            ("memory (ClusterEngine, MemoryClusterStore)", { memoryCluster($0) }),
             ("SQLite synchronous=NORMAL", { try sqlite($0, synchronous: .normal) }),
             ("SQLite synchronous=FULL", { try sqlite($0, synchronous: .full) }),
         ]
@@ -168,6 +191,7 @@ enum StoreComparison {
                 + " completion); median of \(options.rounds) interleaved round(s); pickup: \(options.idle) one-at-a-time tasks",
             pad("store", 44) + pad("tasks/s", 10, right: true) + pad("× memory", 10, right: true)
                 + pad("CPU µs/task", 13, right: true) + pad("server µs", 11, right: true)
+                + pad("submit p50", 12, right: true)
                 + pad("cycle p50", 12, right: true)
                 + pad("cycle p99", 12, right: true) + pad("pickup p50", 12, right: true)
                 + pad("pickup p99", 12, right: true) + "  all rounds (tasks/s)",
@@ -178,6 +202,7 @@ enum StoreComparison {
                     + pad(fixed(row.rate / memoryRate, 3), 10, right: true)
                     + pad(fixed(row.cpuMicros, 0), 13, right: true)
                     + pad(row.serverCPUMicros.map { fixed($0, 0) } ?? "-", 11, right: true)
+                    + pad(duration(row.submit.p50), 12, right: true)
                     + pad(duration(row.cycle.p50), 12, right: true)
                     + pad(duration(row.cycle.p99), 12, right: true) + pad(duration(row.pickup.p50), 12, right: true)
                     + pad(duration(row.pickup.p99), 12, right: true) + "  "

@@ -9,8 +9,9 @@
 // database: cross-node pickup of --idle tasks and throughput; needs `--traits Postgres`). Performance targets are
 // checked here, never in unit tests.
 //
-// `ErrandBench stores [OPTIONS]` instead compares the stores side by side: memory, SQLite (NORMAL, FULL) and, with
-// --postgres URL, PostgreSQL with one and with two ClusterEngine nodes (options in StoreOptions.swift;
+// `ErrandBench stores [OPTIONS]` instead compares the stores side by side: memory (TaskEngine, and one ClusterEngine
+// node over MemoryClusterStore), SQLite (NORMAL, FULL) and, with --postgres URL, PostgreSQL with one and with two
+// ClusterEngine nodes (options in StoreOptions.swift;
 // scripts/bench-stores.sh runs it against a throwaway PostgreSQL).
 //
 // `ErrandBench log [--lines N] [--store memory|sqlite]`: one task logging N lines while a REST follower reads them.
