@@ -3,36 +3,110 @@ import PostgresNIO
 
 // Claims and the writes of an attempt, guarded by its fencing token.
 extension PostgresClusterStore {
-    /// One statement: locks the runnable rows (`FOR UPDATE SKIP LOCKED`), stores the new attempt in the columns
-    /// (status, attempt, `started_at`, lease, token) and signals each; the new attempt's record is derived from the
-    /// stored body (see ``TaskColumns``), so nothing is decoded, transformed and written back in between.
+    /// One statement: picks the runnable rows in claim order (see ``ClusterStore/claim(node:limit:nowMs:leaseMs:)``)
+    /// and locks them (`FOR UPDATE SKIP LOCKED`), gives each served owner a new turn, stores the new attempt in the
+    /// columns (status, attempt, `started_at`, lease, token) and signals each; the new attempt's record is derived
+    /// from the stored body (see ``TaskColumns``), so nothing is decoded, transformed and written back in between.
+    ///
+    /// Index-driven: the owners with queued work come from a skip scan (one index probe per owner), each owner's
+    /// oldest runnable tasks (at most `limit`) from `errand_tasks_owner_queue`, and its running count from
+    /// `errand_tasks_owner_running` (only for an owner with a limit). The first `2 × limit` in claim order are
+    /// locked one by one, skipping rows a concurrent claim holds, until `limit` are taken. The cost grows with the
+    /// owners that have queued work, not with the queued tasks: 16 of 50,000 queued of 4 owners take about 2 ms
+    /// (the former priority-then-age claim: under 1 ms), but 1,000 owners with queued work about 50 ms (see the
+    /// commit message). `turns` is materialized so that an owner's running count is read once, which also keeps
+    /// the plan's cost below the JIT threshold.
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let node = ClusterSignalPayload.sanitizedNode(node)
+        let limit = Int64(limit)
         let rows = try await rows(
             """
-            WITH picked AS MATERIALIZED (
-                SELECT id FROM errand_tasks
-                WHERE status = 'queued' AND run_after <= \(nowMs)
-                ORDER BY priority DESC, created_at, id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+            WITH RECURSIVE owners AS (
+                (SELECT owner_key FROM errand_tasks WHERE status = 'queued' ORDER BY owner_key LIMIT 1)
+                UNION ALL
+                SELECT (SELECT q.owner_key FROM errand_tasks AS q
+                        WHERE q.status = 'queued' AND q.owner_key > owners.owner_key ORDER BY q.owner_key LIMIT 1)
+                FROM owners WHERE owners.owner_key IS NOT NULL),
+            turns AS MATERIALIZED (
+                SELECT owners.owner_key, coalesce(o.turn, 0) AS turn,
+                    CASE WHEN o.concurrent_tasks IS NULL THEN \(limit)
+                        ELSE least(\(limit), greatest(0, o.concurrent_tasks - (
+                            SELECT count(*) FROM errand_tasks AS r
+                            WHERE r.owner_key = owners.owner_key AND r.status IN ('working', 'input_required'))))
+                    END AS free
+                FROM owners LEFT JOIN errand_owners AS o ON o.owner_key = owners.owner_key
+                WHERE owners.owner_key IS NOT NULL),
+            candidates AS (
+                SELECT c.id, c.priority, c.created_at, turns.owner_key, turns.turn, turns.free,
+                    row_number() OVER (PARTITION BY turns.owner_key ORDER BY c.priority DESC, c.created_at, c.id)
+                        AS owner_rank,
+                    row_number() OVER (PARTITION BY turns.owner_key, c.priority ORDER BY c.created_at, c.id)
+                        AS turn_rank
+                FROM turns CROSS JOIN LATERAL (
+                    SELECT q.id, q.priority, q.created_at FROM errand_tasks AS q
+                    WHERE q.owner_key = turns.owner_key AND q.status = 'queued' AND q.run_after <= \(nowMs)
+                        AND turns.free > 0
+                    ORDER BY q.priority DESC, q.created_at, q.id LIMIT \(limit)) AS c),
+            ranked AS (
+                SELECT id, priority, created_at, owner_key, turn, turn_rank FROM candidates WHERE owner_rank <= free
+                ORDER BY priority DESC, turn_rank, turn, owner_key, created_at, id LIMIT \(2 * limit)),
+            picked AS MATERIALIZED (
+                SELECT t.id, ranked.owner_key, ranked.turn_rank, ranked.turn
+                FROM ranked JOIN errand_tasks AS t ON t.id = ranked.id
+                WHERE t.status = 'queued'
+                ORDER BY ranked.priority DESC, ranked.turn_rank, ranked.turn, ranked.owner_key, ranked.created_at,
+                    ranked.id
+                LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED),
+            served AS (
+                INSERT INTO errand_owners AS o (owner_key, turn)
+                SELECT owner_key, (SELECT nextval('errand_owner_turn')) * 1000000
+                    + row_number() OVER (ORDER BY max(turn_rank), min(turn), owner_key)
+                FROM picked GROUP BY owner_key ORDER BY owner_key
+                ON CONFLICT (owner_key) DO UPDATE SET turn = excluded.turn)
             UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = \(nowMs),
                 lease_node = \(node), lease_until = \(nowMs + leaseMs), fence = nextval('errand_fence')
             FROM picked WHERE t.id = picked.id
             RETURNING \(unescaped: TaskColumns.qualifiedSelect),
-                t.fence, pg_notify(\(channel), \(node + "|s|") || t.id || '|working|')
+                t.fence, pg_notify(\(channel), \(node + "|s|") || t.id || '|working|'), picked.turn_rank, picked.turn,
+                picked.owner_key
             """)
-        var result: [ClaimedTask] = []
+        var result: [(task: ClaimedTask, order: ClaimOrder)] = []
         result.reserveCapacity(rows.count)
         for row in rows {
             let record = try TaskColumns.decode(row)
             let fence = try Self.fence(of: row)
-            result.append(ClaimedTask(record: record, lease: TaskLease(taskID: record.id, fence: fence)))
+            let task = ClaimedTask(record: record, lease: TaskLease(taskID: record.id, fence: fence))
+            result.append((task, try ClaimOrder(row)))
         }
-        // Claim order: highest priority first, then oldest (as selected).
-        return result.sorted { lhs, rhs in
-            if lhs.record.priority != rhs.record.priority { return lhs.record.priority > rhs.record.priority }
-            if lhs.record.createdAt != rhs.record.createdAt { return lhs.record.createdAt < rhs.record.createdAt }
-            return lhs.record.id.rawValue.utf8.lexicographicallyPrecedes(rhs.record.id.rawValue.utf8)
+        // The order the rows were picked in (RETURNING does not keep it).
+        return result.sorted { $0.order.precedes($1.order, $0.task.record, $1.task.record) }.map(\.task)
+    }
+
+    /// A claimed row's place in its claim: its rank among its owner's tasks of its priority, and the owner's turn.
+    private struct ClaimOrder {
+        var rank: Int64
+        var turn: Int64
+        var owner: String
+
+        init(_ row: PostgresRow) throws(PostgresClusterStoreError) {
+            do {
+                let cells = row.makeRandomAccess()
+                rank = try cells[TaskColumns.count + 2].decode(Int64.self)
+                turn = try cells[TaskColumns.count + 3].decode(Int64.self)
+                owner = try cells[TaskColumns.count + 4].decode(String.self)
+            } catch {
+                throw .database("a claim returned no turn: \(error)")
+            }
+        }
+
+        func precedes(_ other: ClaimOrder, _ record: TaskRecord, _ otherRecord: TaskRecord) -> Bool {
+            if record.priority != otherRecord.priority { return record.priority > otherRecord.priority }
+            if rank != other.rank { return rank < other.rank }
+            if turn != other.turn { return turn < other.turn }
+            if owner != other.owner { return owner < other.owner }
+            if record.createdAt != otherRecord.createdAt { return record.createdAt < otherRecord.createdAt }
+            return record.id.rawValue.utf8.lexicographicallyPrecedes(otherRecord.id.rawValue.utf8)
         }
     }
 

@@ -95,6 +95,33 @@ enum PostgresSchema {
                     seen_at bigint NOT NULL)
                 """
             ]),
+        // Claims as a TaskEngine starts tasks: round-robin across owners within a priority, each owner within its
+        // concurrentTasks. `errand_owners` holds each owner's limits (written at submit) and its last turn (written
+        // by the claim that served it); `turn` orders the owners of a round, least recently served first. The
+        // claim walks the owners that have queued work (a skip scan of `errand_tasks_owner_queue`), takes each one's
+        // oldest runnable tasks from the same index and counts its running ones in `errand_tasks_owner_running`;
+        // `errand_tasks_claim` (priority, then age, over all owners) is no longer read.
+        Migration(
+            version: 5, name: "fair claims: owner limits and turns",
+            statements: [
+                """
+                CREATE TABLE errand_owners (
+                    owner_key text PRIMARY KEY,
+                    concurrent_tasks bigint,
+                    queued_tasks bigint,
+                    turn bigint NOT NULL DEFAULT 0)
+                """,
+                "CREATE SEQUENCE errand_owner_turn",
+                """
+                CREATE INDEX errand_tasks_owner_queue ON errand_tasks (owner_key, priority DESC, created_at, id)
+                    WHERE status = 'queued'
+                """,
+                """
+                CREATE INDEX errand_tasks_owner_running ON errand_tasks (owner_key)
+                    WHERE status IN ('working', 'input_required')
+                """,
+                "DROP INDEX errand_tasks_claim",
+            ]),
     ]
 
     /// The highest schema version this build knows.

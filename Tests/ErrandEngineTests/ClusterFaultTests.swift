@@ -61,6 +61,10 @@ final class FaultyClusterStore: ClusterStore {
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] { try await base.list(query) }
     func counts() async throws -> [TaskStatus: Int] { try await base.counts() }
     func activeCount(ownerKey: String) async throws -> Int { try await base.activeCount(ownerKey: ownerKey) }
+    func queuedCount(ownerKey: String) async throws -> Int { try await base.queuedCount(ownerKey: ownerKey) }
+    func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws {
+        try await base.setOwnerLimits(limits, ownerKey: ownerKey)
+    }
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
         try await base.expired(nowMs: nowMs, limit: limit)
     }

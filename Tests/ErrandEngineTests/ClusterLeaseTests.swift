@@ -227,6 +227,8 @@ struct UnreachableClusterStore: ClusterStore {
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] { throw Down() }
     func counts() async throws -> [TaskStatus: Int] { throw Down() }
     func activeCount(ownerKey: String) async throws -> Int { throw Down() }
+    func queuedCount(ownerKey: String) async throws -> Int { throw Down() }
+    func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws { throw Down() }
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] { throw Down() }
     func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
         throw Down()

@@ -70,6 +70,13 @@
             try await database.execute("ALTER TABLE errand_tasks DROP COLUMN started_at")
             try await database.execute("ALTER TABLE errand_tasks DROP COLUMN parent")  // its index goes with it
             try await database.execute("DROP TABLE errand_nodes")
+            try await database.execute("DROP TABLE errand_owners")
+            try await database.execute("DROP SEQUENCE errand_owner_turn")
+            try await database.execute("DROP INDEX errand_tasks_owner_queue")
+            try await database.execute("DROP INDEX errand_tasks_owner_running")
+            try await database.execute(
+                "CREATE INDEX errand_tasks_claim ON errand_tasks (status, priority DESC, created_at, id)"
+                    + " WHERE status = 'queued'")
             try await database.execute("DELETE FROM errand_schema WHERE version >= 2")
             let second = try await database.open()
             #expect(try await second.task(task.id) == task)
@@ -77,6 +84,10 @@
             #expect(claimed.map(\.record) == [task.startingNextAttempt(at: 2_000)])
             try await second.recordHeartbeat(NodeHeartbeat(node: "w", workerSlots: 1, running: 1, seenAtMs: 2_000))
             #expect(try await second.heartbeats(seenAfterMs: 0).map(\.node) == ["w"])  // version 4 is there too
+            // Version 5 too: the owner's limits are stored and the claim applies them.
+            try await second.setOwnerLimits(OwnerLimits(concurrentTasks: 1), ownerKey: task.owner.quotaKey)
+            try await second.insert(makeTask(), origin: "n")
+            #expect(try await second.claim(node: "w", limit: 1, nowMs: 2_100, leaseMs: 1_000).isEmpty)
             await second.close()
             try await database.drop()
         }

@@ -23,7 +23,7 @@
             let store = try await database.open()
             await store.close()
             try await database.execute("INSERT INTO errand_schema (version, name) VALUES (999, 'from the future')")
-            await #expect(throws: PostgresClusterStoreError.newerSchema(databaseVersion: 999, supportedVersion: 4)) {
+            await #expect(throws: PostgresClusterStoreError.newerSchema(databaseVersion: 999, supportedVersion: 5)) {
                 _ = try await database.open()
             }
             try await database.drop()

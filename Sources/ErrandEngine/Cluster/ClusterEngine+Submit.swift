@@ -6,10 +6,18 @@ extension ClusterEngine {
     ///
     /// The task is stored `queued` and announced to the other nodes; if this node has a free worker slot it claims
     /// right away (the task may then come back `working`), else a node with a free slot claims it. The requested
-    /// ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`). ``TaskSubmission/limits`` are ignored.
+    /// ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`).
+    ///
+    /// The owner's limits (``TaskSubmission/limits``, else `defaultOwnerLimits`) are stored for the owner as with a
+    /// ``TaskEngine``: the latest submission's apply to all of the owner's tasks, and every node's claims keep the
+    /// owner within its `concurrentTasks` (see ``ClusterStore/claim(node:limit:nowMs:leaseMs:)``). A node writes
+    /// an owner's limits when they differ from the ones it wrote last, so when two nodes take the same owner's
+    /// submissions with different limits, the last written ones apply.
     /// - Throws: `.quotaExceeded` when the owner already has `maxActiveTasksPerOwner` non-terminal tasks in the
     ///   cluster (checked by the store as it inserts; a soft limit: submissions on two nodes at the same moment may
-    ///   both pass), or the cluster already
+    ///   both pass), or already has `queuedTasks` tasks queued in the cluster (soft across nodes too; and unlike on
+    ///   a ``TaskEngine``, `queuedTasks` counts every stored task as waiting, so 0 refuses every submission), or
+    ///   the cluster already
     ///   has `maxActiveTasks` non-terminal or `maxQueuedTasks` queued tasks (counted from the store at most
     ///   `countsMaxAge` ago, plus this node's submissions since: soft across nodes), `.shuttingDown` after
     ///   ``shutdown()``, `.storage` if the store failed.
@@ -18,7 +26,10 @@ extension ClusterEngine {
             throw TaskEngineError(.shuttingDown, "The server is shutting down and accepts no new tasks")
         }
         let limits = configuration.engine
-        try await checkClusterLimits()
+        let clusterQueued = try await checkClusterLimits()
+        let ownerLimits = submission.limits ?? limits.defaultOwnerLimits
+        try await storeOwnerLimits(ownerLimits, ownerKey: submission.owner.quotaKey)
+        try await checkQueueLimit(ownerLimits, ownerKey: submission.owner.quotaKey, clusterQueued: clusterQueued)
         let now = clock.nowMs()
         let message = Self.queuedMessage
         let ttl = min(max(submission.requestedTTLMs ?? limits.defaultTTLMs, limits.minTTLMs), limits.maxTTLMs)
@@ -51,9 +62,45 @@ extension ClusterEngine {
         return attempts[record.id]?.record ?? record
     }
 
+    /// Writes the owner's limits unless this node wrote the same ones last (remembered for up to 10,000 owners).
+    private func storeOwnerLimits(_ ownerLimits: OwnerLimits, ownerKey: String) async throws(TaskEngineError) {
+        guard storedOwnerLimits[ownerKey] != ownerLimits else { return }
+        do {
+            try await store.setOwnerLimits(ownerLimits, ownerKey: ownerKey)
+        } catch {
+            storeFailed()
+            throw .storage("store the owner's limits", error)
+        }
+        storeAnswered()
+        if storedOwnerLimits.count >= 10_000 { storedOwnerLimits = [:] }
+        storedOwnerLimits[ownerKey] = ownerLimits
+    }
+
+    /// Refuses a task while its owner already has `queuedTasks` tasks queued in the cluster. The owner's queued
+    /// tasks are counted only when the whole cluster's (`clusterQueued`, from ``statistics()``) reach the limit:
+    /// most submissions pay no extra read.
+    private func checkQueueLimit(_ ownerLimits: OwnerLimits, ownerKey: String, clusterQueued: Int)
+        async throws(TaskEngineError)
+    {
+        guard let queueLimit = ownerLimits.queuedTasks, clusterQueued >= queueLimit else { return }
+        let waiting: Int
+        do {
+            waiting = try await store.queuedCount(ownerKey: ownerKey)
+        } catch {
+            storeFailed()
+            throw .storage("count the owner's queued tasks", error)
+        }
+        storeAnswered()
+        guard waiting >= queueLimit else { return }
+        throw TaskEngineError(
+            .quotaExceeded(retryAfterSeconds: max(1, Int(configuration.engine.defaultPollIntervalMs / 1000))),
+            "Queued task limit reached: this owner already has \(waiting) tasks waiting for a worker, the limit"
+                + " (queuedTasks) is \(queueLimit); wait for one to start")
+    }
+
     /// Refuses a task beyond the cluster-wide caps, `maxActiveTasks` and `maxQueuedTasks` (every new task
-    /// is stored queued), from the counts ``statistics()`` keeps.
-    private func checkClusterLimits() async throws(TaskEngineError) {
+    /// is stored queued), from the counts ``statistics()`` keeps. Returns the cluster's queued tasks.
+    private func checkClusterLimits() async throws(TaskEngineError) -> Int {
         let limits = configuration.engine
         let counts = await statistics().byStatus
         let queued = counts[.queued] ?? 0
@@ -72,6 +119,7 @@ extension ClusterEngine {
                 "Server queue full: \(queued) tasks are waiting for a worker in the cluster, the limit"
                     + " (maxQueuedTasks) is \(limits.maxQueuedTasks); wait for tasks to start")
         }
+        return queued
     }
 
     /// The status message of a task waiting to be claimed.

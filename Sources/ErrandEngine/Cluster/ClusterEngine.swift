@@ -7,8 +7,9 @@ public import Logging
 /// Work is claimed from the store under a lease with a fencing token (see ``ClusterStore``): the node renews its
 /// leases every third of ``ClusterEngineConfiguration/leaseDuration``, and when a node stops, the others take its
 /// tasks over once their leases end — queued again while the retry policy allows another attempt, else failed.
-/// Scheduling is by priority, then age, across the cluster; per-owner concurrency and queue limits
-/// (``OwnerLimits``) and round-robin across owners are single-node features this engine does not have.
+/// Scheduling is as on a ``TaskEngine``, across the cluster: priority, then round-robin across owners, each owner
+/// within its ``OwnerLimits`` (see ``ClusterStore/claim(node:limit:nowMs:leaseMs:)`` and ``submit(_:)`` for where
+/// a limit is soft across nodes). `EngineParityTests` run the same behaviour cases against both engines.
 ///
 /// ``events`` carries every change this node made (published after the store accepted it) and every change other
 /// nodes announced (published as the task is when this node reads it, so a burst of remote progress may arrive as
@@ -83,6 +84,8 @@ public actor ClusterEngine {
     /// Since when the store has not answered this node's lease, takeover and claim calls (nil: it answers).
     var storeUnreachableSince: Int64?
     var nextSerial: UInt64 = 0
+    /// The limits this node last wrote for each owner (``ClusterStore/setOwnerLimits(_:ownerKey:)``).
+    var storedOwnerLimits: [String: OwnerLimits] = [:]
 
     /// An engine for node `node` over the shared `store`, running work with `runner`.
     /// - Parameters:

@@ -5,9 +5,10 @@ public struct ClusterEngineConfiguration: Sendable {
     ///   never claims work.
     /// - `maxActiveTasksPerOwner`: checked at submit against the shared database; soft across nodes (two nodes
     ///   submitting at the same moment may both pass the check).
+    /// - `defaultOwnerLimits` and ``TaskSubmission/limits``: stored per owner in the shared database and applied by
+    ///   every node's claims (`concurrentTasks`) and submits (`queuedTasks`, soft across nodes); see
+    ///   ``ClusterEngine/submit(_:)``.
     /// - TTL bounds, `defaultPollIntervalMs`, `reapInterval` and `replayWindow`: as for ``TaskEngine``.
-    /// - `defaultOwnerLimits` and ``TaskSubmission/limits`` are not applied: a cluster schedules by priority, then
-    ///   age, with no per-owner concurrency or queue limit and no round-robin across owners.
     public var engine: TaskEngineConfiguration
     /// How long a claimed attempt's lease lasts without renewal. The node renews its leases every third of it;
     /// other nodes take a task over once its lease has ended, looking every half of it (with jitter), and write

@@ -50,6 +50,9 @@ public protocol ClusterStore: Sendable {
     /// How many non-terminal tasks the owner with this ``TaskOwner/quotaKey`` has.
     func activeCount(ownerKey: String) async throws -> Int
 
+    /// How many `queued` tasks the owner with this ``TaskOwner/quotaKey`` has (its ``OwnerLimits/queuedTasks``).
+    func queuedCount(ownerKey: String) async throws -> Int
+
     /// Up to `limit` terminal tasks whose `expiresAt` is at or before `nowMs`.
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord]
 
@@ -63,11 +66,23 @@ public protocol ClusterStore: Sendable {
     /// - Throws: if a task with the same id exists, or the write failed.
     func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome
 
-    /// Atomically takes up to `limit` runnable tasks for `node`: status `queued` and `runAfter <= nowMs`, highest
-    /// `priority` first, then oldest `createdAt`; rows another claimer is taking at the same moment are skipped, not
-    /// waited for (`FOR UPDATE SKIP LOCKED`). Each claimed task is stored `working` with `attempt + 1`, a history
-    /// entry, a lease held by `node` until `nowMs + leaseMs`, and a fencing token greater than every token issued
-    /// before by this store. Signals `.changed(.status)` for each.
+    /// Stores the limits of the owner with this ``TaskOwner/quotaKey``, replacing the ones stored before: claims
+    /// on every node apply its ``OwnerLimits/concurrentTasks`` to all of its tasks, whichever node submitted them.
+    func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws
+
+    /// Atomically takes up to `limit` runnable tasks for `node`: status `queued` and `runAfter <= nowMs`, in the
+    /// order a ``TaskEngine`` starts them — highest `priority` first; within one priority, round-robin across
+    /// owners (``TaskOwner/quotaKey``): each owner's oldest task, then each owner's second oldest, and so on, the
+    /// owners in the order of their last turn (the owner a claim served longest ago first; each claimed task
+    /// gives its owner a new turn); within an owner, oldest `createdAt` first. An owner whose stored
+    /// ``OwnerLimits/concurrentTasks`` (``setOwnerLimits(_:ownerKey:)``) is reached by its `working` and
+    /// `input_required` tasks gets none; it is counted when the claim begins, so two claims at the same moment
+    /// may together start one task too many for an owner (PostgreSQL; the memory store is exact).
+    ///
+    /// Rows another claimer is taking at the same moment are skipped, not waited for (`FOR UPDATE SKIP LOCKED`).
+    /// Each claimed task is stored `working` with `attempt + 1`, a history entry, a lease held by `node` until
+    /// `nowMs + leaseMs`, and a fencing token greater than every token issued before by this store. Signals
+    /// `.changed(.status)` for each. Returns them in claim order.
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask]
 
     /// Cancels a non-terminal task: applies `cancelled` with `message` at `nowMs` (history included), clears

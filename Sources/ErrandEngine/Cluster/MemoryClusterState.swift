@@ -30,7 +30,18 @@ struct MemoryClusterState {
         var continuation: AsyncStream<ClusterSignal>.Continuation
     }
 
+    /// What a claim knows of one owner: its limits and when a claim last served it.
+    struct Owner {
+        var limits = OwnerLimits()
+        /// The owner's last turn (0: never served); round-robin serves the smallest first.
+        var turn: Int64 = 0
+    }
+
     var rows: [TaskID: Row] = [:]
+    /// Per ``TaskOwner/quotaKey``: owners with stored limits or served by a claim.
+    var owners: [String: Owner] = [:]
+    /// The last turn given to an owner.
+    var lastTurn: Int64 = 0
     /// The latest heartbeat of each node.
     var heartbeats: [String: NodeHeartbeat] = [:]
     var inputs: [TaskID: [String: InputRequest]] = [:]

@@ -89,6 +89,16 @@ public final class MemoryClusterStore: ClusterStore {
         }
     }
 
+    public func queuedCount(ownerKey: String) async throws -> Int {
+        state.withLock { state in
+            state.rows.values.count { $0.record.status == .queued && $0.record.owner.quotaKey == ownerKey }
+        }
+    }
+
+    public func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws {
+        state.withLock { $0.owners[ownerKey, default: .init()].limits = limits }
+    }
+
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
         state.withLock { state in
             let expired = state.rows.values.lazy.map(\.record).filter { record in
@@ -118,11 +128,9 @@ public final class MemoryClusterStore: ClusterStore {
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         return state.withLock { state in
-            let runnable = state.rows.values.filter { $0.record.status == .queued && $0.runAfterMs <= nowMs }
-            let chosen = runnable.sorted { Self.runsBefore($0.record, $1.record) }.prefix(limit)
             var claimed: [ClaimedTask] = []
-            for row in chosen {
-                var record = row.record
+            for id in state.claimOrder(limit: limit, nowMs: nowMs) {
+                guard var record = state.rows[id]?.record else { continue }
                 record.attempt += 1
                 guard record.apply(.working, message: nil, at: nowMs) else { continue }
                 state.lastFence += 1
@@ -131,6 +139,8 @@ public final class MemoryClusterStore: ClusterStore {
                 state.rows[record.id]?.lease = MemoryClusterState.Lease(
                     node: node, untilMs: nowMs + leaseMs, fence: lease.fence)
                 state.send(.changed(record.id, .status, status: .working), from: node)
+                state.lastTurn += 1
+                state.owners[record.owner.quotaKey, default: .init()].turn = state.lastTurn
                 claimed.append(ClaimedTask(record: record, lease: lease))
             }
             return claimed
