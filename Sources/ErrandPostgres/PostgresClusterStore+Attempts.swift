@@ -19,58 +19,18 @@ extension PostgresClusterStore {
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let node = ClusterSignalPayload.sanitizedNode(node)
-        let limit = Int64(limit)
-        let rows = try await rows(
-            """
-            WITH RECURSIVE owners AS (
-                (SELECT owner_key FROM errand_tasks WHERE status = 'queued' ORDER BY owner_key LIMIT 1)
-                UNION ALL
-                SELECT (SELECT q.owner_key FROM errand_tasks AS q
-                        WHERE q.status = 'queued' AND q.owner_key > owners.owner_key ORDER BY q.owner_key LIMIT 1)
-                FROM owners WHERE owners.owner_key IS NOT NULL),
-            turns AS MATERIALIZED (
-                SELECT owners.owner_key, coalesce(o.turn, 0) AS turn,
-                    CASE WHEN o.concurrent_tasks IS NULL THEN \(limit)
-                        ELSE least(\(limit), greatest(0, o.concurrent_tasks - (
-                            SELECT count(*) FROM errand_tasks AS r
-                            WHERE r.owner_key = owners.owner_key AND r.status IN ('working', 'input_required'))))
-                    END AS free
-                FROM owners LEFT JOIN errand_owners AS o ON o.owner_key = owners.owner_key
-                WHERE owners.owner_key IS NOT NULL),
-            candidates AS (
-                SELECT c.id, c.priority, c.created_at, turns.owner_key, turns.turn, turns.free,
-                    row_number() OVER (PARTITION BY turns.owner_key ORDER BY c.priority DESC, c.created_at, c.id)
-                        AS owner_rank,
-                    row_number() OVER (PARTITION BY turns.owner_key, c.priority ORDER BY c.created_at, c.id)
-                        AS turn_rank
-                FROM turns CROSS JOIN LATERAL (
-                    SELECT q.id, q.priority, q.created_at FROM errand_tasks AS q
-                    WHERE q.owner_key = turns.owner_key AND q.status = 'queued' AND q.run_after <= \(nowMs)
-                        AND turns.free > 0
-                    ORDER BY q.priority DESC, q.created_at, q.id LIMIT \(limit)) AS c),
-            ranked AS (
-                SELECT id, priority, created_at, owner_key, turn, turn_rank FROM candidates WHERE owner_rank <= free
-                ORDER BY priority DESC, turn_rank, turn, owner_key, created_at, id LIMIT \(2 * limit)),
-            picked AS MATERIALIZED (
-                SELECT t.id, ranked.owner_key, ranked.turn_rank, ranked.turn
-                FROM ranked JOIN errand_tasks AS t ON t.id = ranked.id
-                WHERE t.status = 'queued'
-                ORDER BY ranked.priority DESC, ranked.turn_rank, ranked.turn, ranked.owner_key, ranked.created_at,
-                    ranked.id
-                LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED),
-            served AS (
-                INSERT INTO errand_owners AS o (owner_key, turn)
-                SELECT owner_key, (SELECT nextval('errand_owner_turn')) * 1000000
-                    + row_number() OVER (ORDER BY max(turn_rank), min(turn), owner_key)
-                FROM picked GROUP BY owner_key ORDER BY owner_key
-                ON CONFLICT (owner_key) DO UPDATE SET turn = excluded.turn)
-            UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = \(nowMs),
-                lease_node = \(node), lease_until = \(nowMs + leaseMs), fence = nextval('errand_fence')
-            FROM picked WHERE t.id = picked.id
-            RETURNING \(unescaped: TaskColumns.qualifiedSelect),
-                t.fence, pg_notify(\(channel), \(node + "|s|") || t.id || '|working|'), picked.turn_rank, picked.turn,
-                picked.owner_key
-            """)
+        let statement = PreparedStatements.Claim(
+            limit: limit, nowMs: nowMs, node: node, leaseUntilMs: nowMs + leaseMs, channel: channel)
+        let rows: [PostgresRow]
+        do {
+            rows = try await Self.withDeadline(configuration.callTimeout) { [client, logger] in
+                var rows: [PostgresRow] = []
+                for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
         var result: [(task: ClaimedTask, order: ClaimOrder)] = []
         result.reserveCapacity(rows.count)
         for row in rows {

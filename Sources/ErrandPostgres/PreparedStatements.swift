@@ -186,3 +186,82 @@ extension PreparedStatements {
         func decodeRow(_ row: PostgresRow) throws -> String { try row.makeRandomAccess()[0].decode(String.self) }
     }
 }
+
+extension PreparedStatements {
+    /// A claim (see ``PostgresClusterStore/claim(node:limit:nowMs:leaseMs:)``): planning it took about as long
+    /// as running it, so it is prepared once per pooled connection. Each row: ``TaskColumns/select`` (qualified),
+    /// the fencing token, the signal, then the owner's rank, turn and key.
+    struct Claim: PostgresPreparedStatement {
+        static let name = "errand_claim"
+        static let sql = """
+            WITH RECURSIVE owners AS (
+                (SELECT owner_key FROM errand_tasks WHERE status = 'queued' ORDER BY owner_key LIMIT 1)
+                UNION ALL
+                SELECT (SELECT q.owner_key FROM errand_tasks AS q
+                        WHERE q.status = 'queued' AND q.owner_key > owners.owner_key ORDER BY q.owner_key LIMIT 1)
+                FROM owners WHERE owners.owner_key IS NOT NULL),
+            turns AS MATERIALIZED (
+                SELECT owners.owner_key, coalesce(o.turn, 0) AS turn,
+                    CASE WHEN o.concurrent_tasks IS NULL THEN $1
+                        ELSE least($1, greatest(0, o.concurrent_tasks - (
+                            SELECT count(*) FROM errand_tasks AS r
+                            WHERE r.owner_key = owners.owner_key AND r.status IN ('working', 'input_required'))))
+                    END AS free
+                FROM owners LEFT JOIN errand_owners AS o ON o.owner_key = owners.owner_key
+                WHERE owners.owner_key IS NOT NULL),
+            candidates AS (
+                SELECT c.id, c.priority, c.created_at, turns.owner_key, turns.turn, turns.free,
+                    row_number() OVER (PARTITION BY turns.owner_key ORDER BY c.priority DESC, c.created_at, c.id)
+                        AS owner_rank,
+                    row_number() OVER (PARTITION BY turns.owner_key, c.priority ORDER BY c.created_at, c.id)
+                        AS turn_rank
+                FROM turns CROSS JOIN LATERAL (
+                    SELECT q.id, q.priority, q.created_at FROM errand_tasks AS q
+                    WHERE q.owner_key = turns.owner_key AND q.status = 'queued' AND q.run_after <= $2
+                        AND turns.free > 0
+                    ORDER BY q.priority DESC, q.created_at, q.id LIMIT $1) AS c),
+            ranked AS (
+                SELECT id, priority, created_at, owner_key, turn, turn_rank FROM candidates WHERE owner_rank <= free
+                ORDER BY priority DESC, turn_rank, turn, owner_key, created_at, id LIMIT $6),
+            picked AS MATERIALIZED (
+                SELECT t.id, ranked.owner_key, ranked.turn_rank, ranked.turn
+                FROM ranked JOIN errand_tasks AS t ON t.id = ranked.id
+                WHERE t.status = 'queued'
+                ORDER BY ranked.priority DESC, ranked.turn_rank, ranked.turn, ranked.owner_key, ranked.created_at,
+                    ranked.id
+                LIMIT $1 FOR UPDATE OF t SKIP LOCKED),
+            served AS (
+                INSERT INTO errand_owners AS o (owner_key, turn)
+                SELECT owner_key, (SELECT nextval('errand_owner_turn')) * 1000000
+                    + row_number() OVER (ORDER BY max(turn_rank), min(turn), owner_key)
+                FROM picked GROUP BY owner_key ORDER BY owner_key
+                ON CONFLICT (owner_key) DO UPDATE SET turn = excluded.turn)
+            UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = $2,
+                lease_node = $3, lease_until = $4, fence = nextval('errand_fence')
+            FROM picked WHERE t.id = picked.id
+            RETURNING \(TaskColumns.qualifiedSelect),
+                t.fence, pg_notify($5, $3 || '|s|' || t.id || '|working|'), picked.turn_rank, picked.turn,
+                picked.owner_key
+            """
+        typealias Row = PostgresRow
+
+        var limit: Int
+        var nowMs: Int64
+        var node: String
+        var leaseUntilMs: Int64
+        var channel: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 6)
+            bindings.append(Int64(limit))
+            bindings.append(nowMs)
+            bindings.append(node)
+            bindings.append(leaseUntilMs)
+            bindings.append(channel)
+            bindings.append(Int64(2 * limit))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    }
+}
