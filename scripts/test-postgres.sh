@@ -8,7 +8,8 @@
 # processes (live events and cancel across nodes, over REST and over MCP — `notifications/tasks/status` and
 # progress on the GET stream, `tasks/cancel`, a session on another node watching — SIGKILL takeover, 200 tasks
 # none completed twice) — and, when Chromium and .venv-web are there, the dashboard's nodes view
-# (Tests/web/test_cluster_view.py).
+# (Tests/web/test_cluster_view.py). multinode.py uses the pytest suites' MCP client (Tests/pylib/mcpwire.py, httpx),
+# so it runs in .venv-v1 (Tests/requirements-v1.txt), which scripts/test.sh sets up for Tests/interop.
 # Stops every process and deletes the cluster on exit. Ends with "test-postgres: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +29,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ensure_apt_packages python3 || die "could not install python3"
+ensure_apt_packages python3 python3-venv || die "could not install python3"
+ensure_venv .venv-v1 Tests/requirements-v1.txt || die "could not set up .venv-v1"
 start_postgres "$work"
 
 passed=0
@@ -65,7 +67,7 @@ log "multi-node test"
 mkdir -p "$work/multinode"
 set +e
 export PG_DATA   # multinode.py stops and starts this server in its last scenario
-python3 Tests/postgres/multinode.py "$bin" "$PG_URL" "$work/multinode" </dev/null | tee "$work/multinode.log"
+.venv-v1/bin/python Tests/postgres/multinode.py "$bin" "$PG_URL" "$work/multinode" </dev/null | tee "$work/multinode.log"
 rc=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E '^multinode: [0-9]+ passed, [0-9]+ failed' "$work/multinode.log" | tail -1 || true)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Several errand processes on one PostgreSQL database, driven over the REST API (standard library only).
+"""Several errand processes on one PostgreSQL database, driven over the REST API and MCP.
 
     multinode.py ERRAND_BIN POSTGRES_URL WORK_DIR
 
@@ -12,7 +12,7 @@ worker`. Node B: `errand serve` with slots, started before the kill. Every proce
      one attempt, so they end `failed` saying so), the tasks B ran complete
   d. 200 tasks submitted across A and B with a fresh worker: every one completed exactly once, none lost
 
-The same over MCP (Streamable HTTP, 2025-11-25 Tasks; client in mcp_client.py):
+The same over MCP (Streamable HTTP, 2025-11-25 Tasks; the client is Tests/pylib/mcpwire.py, hence httpx):
 
   e. after (b), a session on A calls a tool as a task: CreateTaskResult at once, the work runs on W (its lease
      row in PostgreSQL names W), A's GET stream carries live `notifications/tasks/status` (working, then
@@ -49,8 +49,11 @@ import traceback
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from mcp_client import RELATED_TASK, Session, instant, task_shape_problems
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))  # mcpwire, shared with the pytest suites
+
+from mcpwire import RELATED_TASK, Client, instant, task_shape_problems  # noqa: E402
 
 BIN, PG_URL, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 PSQL = os.path.join(os.environ["PG_BIN"], "psql") if os.environ.get("PG_BIN") else "psql"
@@ -200,16 +203,41 @@ def lease_row(task_id: str) -> tuple[str, str]:
     return status, node
 
 
+MCP_TTL_MS = 3_600_000
+
+
+def mcp_session(base: str, name: str) -> tuple[Client, dict]:
+    """A 2025-11-25 session on the node at `base` (tasks capability declared); returns it and its InitializeResult."""
+    session = Client(base + "/mcp", client_name=name)
+    initialized = session.initialize(capabilities={"tasks": {"list": {}, "cancel": {}}})
+    assert "result" in initialized, initialized
+    return session, initialized["result"]
+
+
+def rpc(session: Client, method: str, params: dict) -> dict:
+    """The JSON-RPC response (with `result` or `error`) to `method`."""
+    return session.request(method, params)[1]
+
+
+def end(session: Client) -> None:
+    """Ends the session (DELETE) and closes its GET streams and connections."""
+    try:
+        session.delete()
+    finally:
+        session.close()
+
+
 def mcp_live_status(a: str) -> None:
     """e. A task started over MCP on serve-only A runs on W; A's GET stream shows it live."""
-    session = Session(a, "multinode-e")
-    tasks_capability = session.initialize["capabilities"].get("tasks", {})
+    session, initialized = mcp_session(a, "multinode-e")
+    tasks_capability = initialized["capabilities"].get("tasks", {})
     check("e: initialize on A negotiated 2025-11-25 with task-augmented tools/call",
-          session.initialize["protocolVersion"] == "2025-11-25"
-          and tasks_capability.get("requests", {}).get("tools", {}).get("call") == {}, session.initialize)
-    check("e: GET stream on A opened", session.open_get_stream())
+          initialized["protocolVersion"] == "2025-11-25"
+          and tasks_capability.get("requests", {}).get("tools", {}).get("call") == {}, initialized)
+    stream = session.open_get_stream()
+    check("e: GET stream on A opened", stream.status == 200, stream.status)
     started = time.time()
-    created = session.start_task("slow_computation", {"duration": 3}, progress_token="mn-progress")
+    created = session.start_task("slow_computation", {"duration": 3}, MCP_TTL_MS, progress_token="mn-progress")
     check("e: CreateTaskResult at once, status working, Task shape valid",
           time.time() - started < 2 and created["status"] == "working" and not task_shape_problems(created),
           created)
@@ -219,23 +247,23 @@ def mcp_live_status(a: str) -> None:
     check("e: the work runs on worker W, not on A (lease held by worker-w)", rows[-1] == ("working", "worker-w"),
           rows[-1])
     check("e: GET stream got `working` while the task ran",
-          session.wait_for(lambda: "working" in session.statuses(task_id), 10), session.statuses(task_id))
+          stream.wait_for(lambda: "working" in stream.statuses(task_id), 10), stream.statuses(task_id))
     check("e: GET stream got `completed`",
-          session.wait_for(lambda: "completed" in session.statuses(task_id), 30), session.statuses(task_id))
-    working_at = session.status_arrival(task_id, "working") or 0.0
-    completed_at = session.status_arrival(task_id, "completed") or 0.0
-    statuses = session.statuses(task_id)
+          stream.wait_for(lambda: "completed" in stream.statuses(task_id), 30), stream.statuses(task_id))
+    working_at = stream.status_arrival(task_id, "working") or 0.0
+    completed_at = stream.status_arrival(task_id, "completed") or 0.0
+    statuses = stream.statuses(task_id)
     check("e: status notifications live: working first, completed last, >= 1 s apart",
           statuses[:1] == ["working"] and statuses[-1:] == ["completed"] and statuses.count("completed") == 1
           and working_at > 0 and completed_at - working_at >= 1, (statuses, working_at, completed_at))
-    check("e: status notifications are flat 2025-11-25 Tasks", not session.status_problems(task_id),
-          session.status_problems(task_id))
-    completed = ([p for p in session.notifications("notifications/tasks/status")
+    check("e: status notifications are flat 2025-11-25 Tasks", not stream.status_problems(task_id),
+          stream.status_problems(task_id))
+    completed = ([p for p in stream.notifications("notifications/tasks/status")
                   if p.get("taskId") == task_id and p.get("status") == "completed"] or [created])[0]
     check("e: the completed Task keeps createdAt/ttl of the CreateTaskResult",
           completed["createdAt"] == created["createdAt"] and completed["ttl"] == created["ttl"]
           and instant(completed["lastUpdatedAt"]) > instant(created["lastUpdatedAt"]), (created, completed))
-    progress = [p for p in session.notifications("notifications/progress") if p.get("progressToken") == "mn-progress"]
+    progress = [p for p in stream.notifications("notifications/progress") if p.get("progressToken") == "mn-progress"]
     values = [p.get("progress") for p in progress]
     # Steps 1/3 and 2/3 lie a second away from any status change. Step 0 (right after the claim) and the final
     # step (right before completion) may be lost: when A reads the row for the status signal it already holds
@@ -247,73 +275,76 @@ def mcp_live_status(a: str) -> None:
           and all((p.get("_meta") or {}).get(RELATED_TASK, {}).get("taskId") == task_id for p in progress),
           progress)
     check("e: progress strictly increases", all(x < y for x, y in zip(values, values[1:])), values)
-    result = session.call("tasks/result", {"taskId": task_id})
+    result = rpc(session, "tasks/result", {"taskId": task_id})
     content = (result.get("result") or {}).get("content") or [{}]
     check("e: tasks/result on A returns the tool result with related-task meta",
           content[0].get("text") == "computed 3 steps"
           and result["result"].get("_meta", {}).get(RELATED_TASK, {}).get("taskId") == task_id, result)
-    session.close()
+    end(session)
 
 
 def mcp_cancel(a: str, worker_log: str) -> None:
     """f. tasks/cancel on A stops the work W runs; W's freed slots run the next task at once."""
-    session = Session(a, "multinode-f")
-    check("f: GET stream on A opened", session.open_get_stream())
-    long = [session.start_task("sleep", {"seconds": 60})["taskId"] for _ in range(4)]
+    session, _ = mcp_session(a, "multinode-f")
+    stream = session.open_get_stream()
+    check("f: GET stream on A opened", stream.status == 200, stream.status)
+    long = [session.start_task("sleep", {"seconds": 60}, MCP_TTL_MS)["taskId"] for _ in range(4)]
     check("f: W claimed all four long tasks",
           wait_until(lambda: all(lease_row(t) == ("working", "worker-w") for t in long), 20),
           [lease_row(t) for t in long])
     for task_id in long:
-        response = session.call("tasks/cancel", {"taskId": task_id})
+        response = rpc(session, "tasks/cancel", {"taskId": task_id})
         result = response.get("result") or {}
         check("f: tasks/cancel on A answered the Task, status cancelled",
               result.get("taskId") == task_id and result.get("status") == "cancelled"
               and not task_shape_problems(result), response)
     check("f: GET stream got `cancelled` for each",
-          session.wait_for(lambda: all("cancelled" in session.statuses(t) for t in long), 10),
-          [session.statuses(t) for t in long])
+          stream.wait_for(lambda: all("cancelled" in stream.statuses(t) for t in long), 10),
+          [stream.statuses(t) for t in long])
     started = time.time()
-    quick = session.start_task("sleep", {"seconds": 0.1})["taskId"]
+    quick = session.start_task("sleep", {"seconds": 0.1}, MCP_TTL_MS)["taskId"]
     # Had a cancelled sleep kept its slot on W, this would wait for the 60 s sleeps.
     check("f: the freed slots on W ran the next task promptly",
-          session.wait_for(lambda: "completed" in session.statuses(quick), 15)
-          and time.time() - started < 15, session.statuses(quick))
+          stream.wait_for(lambda: "completed" in stream.statuses(quick), 15)
+          and time.time() - started < 15, stream.statuses(quick))
     stopped = wait_until(lambda: all(
         any(t in line and "its attempt stops" in line for line in open(worker_log)) for t in long), 5)
     check("f: W's log says each attempt stopped", stopped)
-    again = session.call("tasks/cancel", {"taskId": long[0]})
+    again = rpc(session, "tasks/cancel", {"taskId": long[0]})
     check("f: a second tasks/cancel is -32602 (terminal)", (again.get("error") or {}).get("code") == -32602, again)
     time.sleep(1)
     for task_id in long:
-        got = session.call("tasks/get", {"taskId": task_id}).get("result") or {}
+        got = rpc(session, "tasks/get", {"taskId": task_id}).get("result") or {}
         record = task(a, task_id)
         check("f: cancelled task stayed cancelled, never completed",
-              got.get("status") == "cancelled" and "completed" not in session.statuses(task_id)
+              got.get("status") == "cancelled" and "completed" not in stream.statuses(task_id)
               and record["status"] == "cancelled" and completed_entries(record) == 0, (got, record))
-    session.close()
+    end(session)
 
 
 def mcp_watch_from_other_node(a: str, b: str) -> None:
     """g. A session on B that looked at a task made on A hears its status changes."""
-    creator, watcher = Session(a, "multinode-g-a"), Session(b, "multinode-g-b")
-    check("g: GET streams on A and B opened", creator.open_get_stream() and watcher.open_get_stream())
-    created = creator.start_task("slow_computation", {"duration": 2})
+    (creator, _), (watcher, _) = mcp_session(a, "multinode-g-a"), mcp_session(b, "multinode-g-b")
+    a_stream, b_stream = creator.open_get_stream(), watcher.open_get_stream()
+    check("g: GET streams on A and B opened", a_stream.status == b_stream.status == 200,
+          (a_stream.status, b_stream.status))
+    created = creator.start_task("slow_computation", {"duration": 2}, MCP_TTL_MS)
     task_id = created["taskId"]
-    got = watcher.call("tasks/get", {"taskId": task_id})
+    got = rpc(watcher, "tasks/get", {"taskId": task_id})
     seen = got.get("result") or {}
     check("g: tasks/get on B shows the task made on A, not yet terminal",
           seen.get("taskId") == task_id and seen.get("status") == "working" and not task_shape_problems(seen), got)
     check("g: B's GET stream got `completed`",
-          watcher.wait_for(lambda: "completed" in watcher.statuses(task_id), 30), watcher.statuses(task_id))
+          b_stream.wait_for(lambda: "completed" in b_stream.statuses(task_id), 30), b_stream.statuses(task_id))
     check("g: B's status notifications are flat 2025-11-25 Tasks",
-          not watcher.status_problems(task_id), watcher.status_problems(task_id))
+          not b_stream.status_problems(task_id), b_stream.status_problems(task_id))
     check("g: A's GET stream got `completed` too",
-          creator.wait_for(lambda: "completed" in creator.statuses(task_id), 10), creator.statuses(task_id))
-    result = watcher.call("tasks/result", {"taskId": task_id})
+          a_stream.wait_for(lambda: "completed" in a_stream.statuses(task_id), 10), a_stream.statuses(task_id))
+    result = rpc(watcher, "tasks/result", {"taskId": task_id})
     check("g: tasks/result on B returns the tool result",
           ((result.get("result") or {}).get("content") or [{}])[0].get("text") == "computed 2 steps", result)
-    creator.close()
-    watcher.close()
+    end(creator)
+    end(watcher)
 
 
 MODERN = "2026-07-28"

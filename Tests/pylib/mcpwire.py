@@ -1,7 +1,9 @@
-"""The MCP-over-HTTP test client the pytest suites share (Tests/interop, Tests/interop_v2, Tests/badinput).
+"""The MCP-over-HTTP test client the Python suites share (Tests/interop, Tests/interop_v2, Tests/badinput and
+Tests/postgres/multinode.py).
 
-Each suite's conftest.py puts this directory on ``sys.path``; the suites add what is theirs on top (the interop
-harness: schema checks and the FastMCP comparison; the bad-input suite: raw sockets and malformed requests).
+Each suite's conftest.py (multinode.py itself) puts this directory on ``sys.path``; the suites add what is theirs
+on top (the interop harness: schema checks and the FastMCP comparison; the bad-input suite: raw sockets and
+malformed requests).
 
 * ``start_errand`` / ``stop_errand``: run ``$ERRAND_BIN`` (default ``<repo>/.build/debug/errand``) as
   ``serve --host 127.0.0.1 --port 0 --store memory``, wait for its ``listening on http://HOST:PORT`` line,
@@ -11,7 +13,10 @@ harness: schema checks and the FastMCP comparison; the bad-input suite: raw sock
   ``application/json`` or a ``text/event-stream``.
 * ``Client``: a raw Streamable HTTP client over httpx that shows every wire detail to the test (session and
   version headers, ids, the HTTP response beside the JSON-RPC message).
-* ``GetStream``: the session's GET event stream, read by a thread into a queue.
+* ``GetStream``: the session's GET event stream (``Client.open_get_stream()``), read by a thread: a queue to
+  consume (``collect``) and a record of every message with its arrival time to wait on (``wait_for``) and query
+  (``notifications``, ``statuses``, ``status_arrival``, ``status_problems``).
+* ``task_shape_problems`` / ``instant``: what breaks the 2025-11-25 ``Task`` shape, without jsonschema.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,8 @@ LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"
 RELATED_TASK = "io.modelcontextprotocol/related-task"
 TERMINAL = {"completed", "failed", "cancelled"}
+TASK_STATUSES = {"working", "input_required", *TERMINAL}
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 LISTENING_RE = re.compile(r"^listening on (http://[^\s/]+:\d+)$")
 
 
@@ -127,6 +136,36 @@ def stop_errand(proc: subprocess.Popen[str] | None, timeout: float = 10.0) -> in
     return code
 
 
+# --------------------------------------------------------------------------- task shape
+
+
+def instant(timestamp: str) -> datetime:
+    """An RFC 3339 timestamp (``Z`` for UTC) as an aware datetime."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def task_shape_problems(task: dict[str, Any]) -> list[str]:
+    """What in `task` breaks the 2025-11-25 `Task` schema (flat fields; ttl key present, integer or null)."""
+    problems = []
+    for key in ("taskId", "status", "createdAt", "lastUpdatedAt"):
+        if not isinstance(task.get(key), str):
+            problems.append(f"{key} missing or not a string")
+    if task.get("status") not in TASK_STATUSES:
+        problems.append(f"status {task.get('status')!r} unknown")
+    if "ttl" not in task or not (task["ttl"] is None or type(task["ttl"]) is int):
+        problems.append("ttl missing or not integer/null")
+    if "pollInterval" in task and type(task["pollInterval"]) is not int:
+        problems.append("pollInterval not an integer")
+    for key in ("createdAt", "lastUpdatedAt"):
+        if isinstance(task.get(key), str) and not RFC3339_UTC.match(task[key]):
+            problems.append(f"{key} {task[key]!r} not RFC 3339 UTC")
+    if not problems and instant(task["lastUpdatedAt"]) < instant(task["createdAt"]):
+        problems.append("lastUpdatedAt before createdAt")
+    if RELATED_TASK in (task.get("_meta") or {}):
+        problems.append("carries related-task _meta")
+    return problems
+
+
 # --------------------------------------------------------------------------- SSE + JSON-RPC
 
 
@@ -204,6 +243,7 @@ class Client:
         self.session_id: str | None = None
         self.protocol_version: str | None = None
         self._next_id = first_id
+        self._streams: list[GetStream] = []
 
     def __enter__(self) -> "Client":
         return self
@@ -212,7 +252,18 @@ class Client:
         self.close()
 
     def close(self) -> None:
+        """Close the GET streams `open_get_stream` opened, then the HTTP client (the session is not deleted)."""
+        for stream in self._streams:
+            stream.close()
+        self._streams.clear()
         self.http.close()
+
+    def open_get_stream(self) -> GetStream:
+        """Open the session's GET stream; it is open (or refused: see its `status`) when this returns, and
+        `close()` closes it."""
+        stream = GetStream(self)
+        self._streams.append(stream)
+        return stream
 
     def new_id(self) -> int:
         self._next_id += 1
@@ -307,16 +358,21 @@ class Client:
     # ---- task helpers
 
     def call_tool(self, name: str, arguments: dict[str, Any] | None = None, *,
-                  task: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+                  task: dict[str, Any] | None = None, progress_token: str | int | None = None,
+                  **kw: Any) -> dict[str, Any]:
         params: dict[str, Any] = {"name": name, "arguments": arguments or {}}
         if task is not None:
             params["task"] = task
+        if progress_token is not None:
+            params["_meta"] = {"progressToken": progress_token}
         return self.call("tools/call", params, **kw)
 
     def start_task(self, name: str, arguments: dict[str, Any] | None = None,
-                   ttl: int | None = 60_000) -> dict[str, Any]:
-        """Task-augmented tools/call (ttl in ms; None asks for the server's default); returns the Task object."""
-        result = self.call_tool(name, arguments, task={} if ttl is None else {"ttl": ttl})
+                   ttl: int | None = 60_000, *, progress_token: str | int | None = None) -> dict[str, Any]:
+        """Task-augmented tools/call (ttl in ms; None asks for the server's default; `progress_token` asks for
+        notifications/progress); returns the Task object."""
+        result = self.call_tool(name, arguments, task={} if ttl is None else {"ttl": ttl},
+                                progress_token=progress_token)
         assert "task" in result, f"expected CreateTaskResult, got {result}"
         return result["task"]
 
@@ -333,11 +389,17 @@ class Client:
 
 
 class GetStream:
-    """The session's GET SSE stream, read by a thread into a queue of JSON-RPC messages."""
+    """The session's GET SSE stream, read by a thread.
+
+    Every JSON-RPC message goes into the queue `messages` (consumed by `collect`) and is recorded, with its
+    `time.monotonic()` arrival, for `wait_for` and the queries below (which do not consume anything).
+    """
 
     def __init__(self, client: Client) -> None:
         self.raw = client
         self.messages: "queue.Queue[dict[str, Any]]" = queue.Queue()
+        self.received: list[tuple[float, dict[str, Any]]] = []  # (arrival, message), in order
+        self.arrived = threading.Condition()
         self.status: int | None = None
         self.content_type: str | None = None
         self.opened = threading.Event()
@@ -364,13 +426,19 @@ class GetStream:
                         ev = parse_sse_block(block)
                         block = []
                         if ev is not None and ev.data.strip():
-                            self.messages.put(json.loads(ev.data))
+                            self._arrive(json.loads(ev.data))
                     else:
                         block.append(line)
         except (httpx.HTTPError, RuntimeError):
             pass
         finally:
             self.opened.set()
+
+    def _arrive(self, message: dict[str, Any]) -> None:
+        with self.arrived:
+            self.received.append((time.monotonic(), message))
+            self.arrived.notify_all()
+        self.messages.put(message)
 
     def collect(self, predicate: Any, timeout: float) -> list[dict[str, Any]]:
         """Messages until one satisfies `predicate` (included) or `timeout` passes."""
@@ -385,6 +453,41 @@ class GetStream:
             if predicate(msg):
                 break
         return got
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Whether `predicate` (called again at each arrival, e.g. over `statuses`) held within `timeout` s."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.arrived.wait(remaining)
+        return True
+
+    def notifications(self, method: str) -> list[dict[str, Any]]:
+        """The params of every `method` notification so far, in arrival order."""
+        with self.arrived:
+            return [m.get("params") or {} for _, m in self.received if m.get("method") == method]
+
+    def statuses(self, task_id: str) -> list[str]:
+        """Statuses of the `notifications/tasks/status` for `task_id` so far, in arrival order."""
+        return [p.get("status") for p in self.notifications("notifications/tasks/status") if p.get("taskId") == task_id]
+
+    def status_arrival(self, task_id: str, status: str) -> float | None:
+        """When (``time.monotonic()``) the first `notifications/tasks/status` of `task_id` in `status` arrived."""
+        with self.arrived:
+            for at, m in self.received:
+                params = m.get("params") or {}
+                if (m.get("method") == "notifications/tasks/status" and params.get("taskId") == task_id
+                        and params.get("status") == status):
+                    return at
+        return None
+
+    def status_problems(self, task_id: str) -> list[str]:
+        """`task_shape_problems` of every `notifications/tasks/status` for `task_id` so far."""
+        return [problem for params in self.notifications("notifications/tasks/status")
+                if params.get("taskId") == task_id for problem in task_shape_problems(params)]
 
     def close(self) -> None:
         self._stop.set()
