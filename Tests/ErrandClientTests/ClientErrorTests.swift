@@ -18,11 +18,12 @@ import Testing
     @Test func aPlainCallMayOutlastTheRequestTimeoutButNotTheCallTimeout() async throws {
         try await withErrand { errand in
             var configuration = MCPClientConfiguration(url: errand.url)
-            configuration.limits.requestTimeout = .seconds(1)
+            // 2 s for each request (connecting included: 1 s failed under a loaded machine), 10 s for a call.
+            configuration.limits.requestTimeout = .seconds(2)
             configuration.limits.callTimeout = .seconds(10)
             let patient = MCPClient(configuration: configuration)
-            let result = try await patient.callTool("sleep", arguments: ["seconds": 1.6])
-            #expect(result.text == "slept 1.6")
+            let result = try await patient.callTool("sleep", arguments: ["seconds": 2.6])
+            #expect(result.text == "slept 2.6")
             configuration.limits.callTimeout = .seconds(1)
             let hasty = MCPClient(configuration: configuration)
             await #expect {
