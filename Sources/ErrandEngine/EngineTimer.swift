@@ -4,11 +4,12 @@ import Synchronization
 /// backoffs, waiter timeouts and the reaper need no task or timer of their own.
 ///
 /// ``schedule(_:after:)`` is cheap and never suspends; cancelling a scheduled action is left to the receiver
-/// (actions carry tokens the engine checks when they fire). Deadlines use `ContinuousClock`. `Action` is the
-/// owning engine's own enum of things to do (``TaskEngine/TimerAction``, ``ClusterEngine/TimerAction``).
+/// (actions carry tokens the engine checks when they fire). Deadlines are read on the engine's ``TimerClock``.
+/// `Action` is the owning engine's own enum of things to do (``TaskEngine/TimerAction``,
+/// ``ClusterEngine/TimerAction``).
 final class EngineTimer<Action: Sendable>: Sendable {
     private struct Entry {
-        var deadline: ContinuousClock.Instant
+        var deadline: Duration
         var order: UInt64
         var action: Action
 
@@ -22,7 +23,7 @@ final class EngineTimer<Action: Sendable>: Sendable {
         var nextOrder: UInt64 = 0
         /// The driver's current sleep and when it ends; cancelled to wake the driver early.
         var sleep: Task<Void, Never>?
-        var sleepingUntil: ContinuousClock.Instant?
+        var sleepingUntil: Duration?
         var stopped = false
 
         mutating func push(_ entry: Entry) {
@@ -56,11 +57,15 @@ final class EngineTimer<Action: Sendable>: Sendable {
     }
 
     private let state = Mutex(State())
-    private let clock = ContinuousClock()
+    let clock: TimerClock
+
+    init(clock: TimerClock) {
+        self.clock = clock
+    }
 
     /// Runs `action` once `delay` has passed.
     func schedule(_ action: Action, after delay: Duration) {
-        let deadline = clock.now.advanced(by: delay)
+        let deadline = clock.now + delay
         let wake = state.withLock { state -> Task<Void, Never>? in
             guard !state.stopped else { return nil }
             state.nextOrder += 1
@@ -77,7 +82,7 @@ final class EngineTimer<Action: Sendable>: Sendable {
     func run(_ fire: @Sendable ([Action]) async -> Void) async {
         while true {
             let now = clock.now
-            let (due, next, stopped) = state.withLock { state -> ([Action], ContinuousClock.Instant?, Bool) in
+            let (due, next, stopped) = state.withLock { state -> ([Action], Duration?, Bool) in
                 var due: [Action] = []
                 while let first = state.heap.first, first.deadline <= now { due.append(state.popFirst().action) }
                 return (due, state.heap.first?.deadline, state.stopped)
@@ -87,8 +92,8 @@ final class EngineTimer<Action: Sendable>: Sendable {
                 await fire(due)
                 continue
             }
-            let until = next ?? now.advanced(by: .seconds(3600))
-            let sleep = Task<Void, Never> { try? await Task.sleep(until: until, clock: .continuous) }
+            let until = next ?? now + .seconds(3600)
+            let sleep = Task<Void, Never> { [clock] in try? await clock.sleep(until: until) }
             let sleeping = state.withLock { state -> Bool in
                 if state.stopped { return false }
                 if let first = state.heap.first, first.deadline < until { return false }

@@ -30,7 +30,7 @@ public actor TaskEngine {
     let configuration: TaskEngineConfiguration
     let clock: any EngineClock
     let logger: Logger
-    let timer = EngineTimer<TimerAction>()
+    let timer: EngineTimer<TimerAction>
 
     var lifecycle = LifecycleState.idle
     /// Callers waiting for ``start()`` to finish recovering (see ``untilStarted()``).
@@ -76,16 +76,20 @@ public actor TaskEngine {
     /// An engine over `store` that runs work with `runner`.
     /// - Parameters:
     ///   - configuration: limits and defaults (see ``TaskEngineConfiguration``).
-    ///   - clock: wall clock for timestamps and TTLs; timeouts and backoffs use `ContinuousClock`.
+    ///   - clock: wall clock for timestamps and TTLs.
+    ///   - timerClock: the clock of every delay (policy and waiter timeouts, retry backoffs, store retries, log
+    ///     store delays, the reaper); tests pass one they move by hand.
     public init(
         store: any TaskStore, runner: any TaskRunner, configuration: TaskEngineConfiguration = .init(),
-        clock: any EngineClock = SystemEngineClock(), logger: Logger = Logger(label: "errand.engine")
+        clock: any EngineClock = SystemEngineClock(), timerClock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = Logger(label: "errand.engine")
     ) {
         self.events = EventHub(replayWindow: configuration.replayWindow)
         self.store = store
         self.runner = runner
         self.configuration = configuration
         self.clock = clock
+        self.timer = EngineTimer(clock: TimerClock(timerClock))
         self.logger = logger
     }
 

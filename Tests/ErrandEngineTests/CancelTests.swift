@@ -87,13 +87,12 @@ import Testing
         #expect(final.outcome == nil)
     }
 
-    @Test func cancelReleasesWaiters() async throws {
+    @Test(.timeLimit(.minutes(1))) func cancelReleasesWaiters() async throws {
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner)
         let record = try await engine.submit(submission("gate"))
         async let waited = engine.waitForTerminal(record.id, for: .anonymous)
-        #expect(await eventually { await engine.statistics().running == 1 })
-        try await Task.sleep(for: .milliseconds(5))
+        #expect(await eventually { await engine.waiterCount(record.id) == 1 })  // it waits before the cancel
         _ = try await engine.cancel(record.id, for: .anonymous)
         #expect(try await waited.status == .cancelled)
         runner.gate.open()

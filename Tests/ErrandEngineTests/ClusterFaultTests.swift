@@ -152,11 +152,23 @@ final class FaultyClusterStore: ClusterStore {
     @Test(.timeLimit(.minutes(1))) func aFinalWriteThatFailsIsRetriedUntilStored() async throws {
         let store = FaultyClusterStore(failures: 3)
         let runner = CountingRunner()
-        let node = makeNode("a", store: store, runner: runner, slots: 1)
+        let timerClock = ManualTimerClock()
+        let node = makeNode("a", store: store, runner: runner, slots: 1, timerClock: timerClock)
         try await node.start()
         defer { Task { await node.shutdown() } }
+        let log = EventLog(node.events)
+        defer { log.subscription.cancel() }
         let record = try await node.submit(
             TaskSubmission(kind: .toolCall, target: "noop", arguments: [:], owner: .anonymous))
+        // Each failed write waits out its backoff (100, 200, 400 ms) with the slot still taken and nothing announced.
+        for (failures, backoff) in [(1, Duration.milliseconds(100)), (2, .milliseconds(200)), (3, .milliseconds(400))] {
+            try await timerClock.sleeping(dueWithin: backoff)
+            #expect(timerClock.pendingDelays.first == backoff)
+            #expect(store.failed.withLock { $0 } == failures)
+            #expect(await node.statistics().running == 1)
+            #expect(!log.all.contains { $0.task.id == record.id && $0.task.status.isTerminal })
+            timerClock.advance(by: backoff)
+        }
         let done = try await ended(node, record.id)
         #expect(done.status == .completed)
         #expect(done.attempt == 1)

@@ -148,12 +148,17 @@ import Testing
         for node in [serve] + workers { await node.shutdown() }
     }
 
-    @Test func aPolicyTimeoutFailsTheTask() async throws {
+    @Test(.timeLimit(.minutes(1))) func aPolicyTimeoutFailsTheTask() async throws {
         let store = MemoryClusterStore()
         let runner = ScriptedRunner(policies: ["sleep": TaskPolicy(timeout: .milliseconds(50))])
-        let node = makeNode("A", store: store, runner: runner)
+        let timerClock = ManualTimerClock()
+        let node = makeNode("A", store: store, runner: runner, timerClock: timerClock)
         try await node.start()
         let record = try await node.submit(submission("sleep"))
+        await runner.started.wait(for: 1)
+        try await timerClock.sleeping(dueWithin: .milliseconds(50))  // the timeout is set
+        #expect(timerClock.pendingDelays.first == .milliseconds(50))
+        timerClock.advance(by: .milliseconds(50))
         let done = try await ended(node, record.id)
         #expect(done.status == .failed && done.statusMessage == "timed out after 0.05 s")
         #expect(done.outcome == .error(.internalError("Task timed out after 0.05 s")))

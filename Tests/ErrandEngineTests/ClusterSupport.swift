@@ -7,14 +7,16 @@ import Testing
 /// handling by explicit calls, with the wall clock moved by hand.
 func makeNode(
     _ name: String, store: any ClusterStore, runner: any TaskRunner = ScriptedRunner(), slots: Int = 4,
-    clock: any EngineClock = ManualClock(), configure: (inout ClusterEngineConfiguration) -> Void = { _ in }
+    clock: any EngineClock = ManualClock(), timerClock: any Clock<Duration> = ContinuousClock(),
+    configure: (inout ClusterEngineConfiguration) -> Void = { _ in }
 ) -> ClusterEngine {
     var configuration = ClusterEngineConfiguration()
     configuration.engine.maxConcurrentTasks = slots
     configuration.leaseDuration = .seconds(60)
     configuration.pollInterval = .seconds(60)
     configure(&configuration)
-    return ClusterEngine(store: store, runner: runner, node: name, configuration: configuration, clock: clock)
+    return ClusterEngine(
+        store: store, runner: runner, node: name, configuration: configuration, clock: clock, timerClock: timerClock)
 }
 
 /// Waits (briefly) for a task to end, on any node.

@@ -30,7 +30,7 @@ import Testing
         #expect(await engine.statistics().queued == 0)
     }
 
-    @Test func priorityStillComesBeforeFairness() async throws {
+    @Test(.timeLimit(.minutes(1))) func priorityStillComesBeforeFairness() async throws {
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner) { $0.maxConcurrentTasks = 1 }
         _ = try await engine.submit(submission("gate", owner: Self.alice, label: "running"))
@@ -39,7 +39,7 @@ import Testing
         let last = try await engine.submit(submission("gate", owner: Self.alice, priority: 3, label: "a-high2"))
         runner.gate.open()
         _ = try await terminal(engine, last.id, owner: Self.alice)
-        try await Task.sleep(for: .milliseconds(20))
+        await runner.started.wait(for: 4)  // b-low started too: the order is complete
         #expect(runner.startOrder.withLock { $0 } == ["running", "a-high1", "a-high2", "b-low"])
     }
 

@@ -29,7 +29,8 @@ final class ChattyRunner: TaskRunner {
     @Test(.timeLimit(.minutes(1))) func pendingWritesStayBoundedByTheTasksDuringAnOutage() async throws {
         let store = FlakyStore()
         let runner = ChattyRunner(reports: 200)
-        let engine = TaskEngine(store: store, runner: runner)
+        let timerClock = ManualTimerClock()
+        let engine = TaskEngine(store: store, runner: runner, timerClock: timerClock)
         try await engine.start()
         let log = EventLog(engine.events)
         defer { log.subscription.cancel() }
@@ -40,25 +41,19 @@ final class ChattyRunner: TaskRunner {
         await runner.reported.wait(for: tasks * 200)
         let pending = await engine.pendingWriteCount
         #expect(pending <= tasks, "\(pending) writes wait for the store")
+        for id in ids { #expect(try await store.task(id)?.progress == nil) }
 
-        // Once the store is back the latest progress of each is stored and published, then the tasks end.
+        // Once the store is back, the engine's own retry (a second after each failed write; every report has
+        // returned, so every failed write has set its retry) stores and publishes the latest progress of each.
         store.failing.store(false, ordering: .relaxed)
-        for id in ids {  // the engine's own retry, every second
-            #expect(try await Self.within(.seconds(20)) { try await store.task(id)?.progress?.current == 200 })
+        try await timerClock.sleeping(dueWithin: .seconds(1))
+        timerClock.advance(by: .seconds(1))
+        for id in ids {
+            try await log.wait(for: id) { $0.task.progress?.current == 200 }
+            #expect(try await store.task(id)?.progress?.current == 200)
         }
-        #expect(ids.allSatisfy { id in log.all.contains { $0.task.id == id && $0.task.progress?.current == 200 } })
         runner.gate.open()
         for id in ids { #expect(try await terminal(engine, id).status == .completed) }
         await engine.shutdown()
-    }
-
-    /// Polls `condition` every 5 ms until it holds or `timeout` passes.
-    static func within(_ timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return try await condition()
     }
 }

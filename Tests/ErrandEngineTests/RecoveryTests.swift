@@ -69,9 +69,10 @@ import Testing
         let runner = ScriptedRunner()
         let engine = makeEngine(runner: runner, store: store)
         let record = try await engine.submit(submission("stubborn"))
+        await runner.started.wait(for: 1)
         let stopping = Task { await engine.shutdown() }
-        try await Task.sleep(for: .milliseconds(20))
-        runner.gate.open()  // the attempt ignores cancellation and completes while shutdown waits for it
+        await runner.cancellations.wait(for: 1)  // shutdown cancelled the attempt and waits for it
+        runner.gate.open()  // the attempt ignored the cancellation and completes while shutdown waits for it
         await stopping.value
         let stored = try #require(try await store.task(record.id))
         #expect(stored.status == .completed)

@@ -12,14 +12,19 @@ import Testing
     func shutdownWaitsForTheAttemptsOfTasksThatAlreadyEnded(ending: Ending) async throws {
         let timeout: Duration? = ending == .timedOut ? .milliseconds(20) : nil
         let runner = ScriptedRunner(policies: ["stubborn": TaskPolicy(timeout: timeout)])
-        let engine = makeEngine(runner: runner)
+        let timerClock = ManualTimerClock()
+        let engine = makeEngine(runner: runner, timerClock: timerClock)
         try await engine.start()
         let record = try await engine.submit(submission("stubborn"))
         await runner.started.wait(for: 1)
         switch ending {
         case .cancelled: _ = try await engine.cancel(record.id, for: .anonymous)
-        case .timedOut: #expect(try await terminal(engine, record.id).status == .failed)
+        case .timedOut:
+            try await timerClock.sleeping(dueWithin: .milliseconds(20))
+            timerClock.advance(by: .milliseconds(20))
+            #expect(try await terminal(engine, record.id).status == .failed)
         }
+        await runner.cancellations.wait(for: 1)  // the attempt was cancelled, and ignores it
         // The task ended, but its attempt ignores cancellation and is still running.
         #expect(await engine.statistics().running == 1)
 

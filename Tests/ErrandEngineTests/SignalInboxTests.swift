@@ -1,4 +1,5 @@
 import ErrandProtocol
+import ErrandTestSupport
 import Synchronization
 import Testing
 
@@ -107,7 +108,10 @@ import Testing
     /// publishes what changed, so its subscribers still hear of another node's task.
     @Test(.timeLimit(.minutes(1))) func aFailedBatchReadIsReadAgainInsteadOfDropped() async throws {
         let store = FaultyClusterStore()
-        let front = makeNode("a", store: store, slots: 0) { $0.waiterRecheckInterval = .milliseconds(50) }
+        let timerClock = ManualTimerClock()
+        let front = makeNode("a", store: store, slots: 0, timerClock: timerClock) {
+            $0.waiterRecheckInterval = .seconds(2)
+        }
         let other = makeNode("b", store: store, slots: 0)
         try await front.start()
         let log = EventLog(front.events)
@@ -117,7 +121,10 @@ import Testing
         await store.failedReads.wait(for: 1)  // node A got the signal and could not read the task
         #expect(!log.all.contains { $0.task.id == record.id })
         store.failingReads.store(false, ordering: .relaxed)
-        #expect(try await OutageCoalescingTests.within(.seconds(10)) { log.all.contains { $0.task.id == record.id } })
+        try await timerClock.sleeping(dueWithin: .seconds(2))  // A's next recheck, its first timer
+        #expect(timerClock.pendingDelays.first == .seconds(2))
+        timerClock.advance(by: .seconds(2))
+        try await log.wait(for: record.id) { _ in true }
         #expect(log.all.first { $0.task.id == record.id }?.task.status == .queued)
         await front.shutdown()
         await other.shutdown()

@@ -8,11 +8,16 @@ import Testing
 final class FlakyStore: TaskStore {
     let base = MemoryTaskStore()
     let failing = Atomic<Bool>(false)
+    /// Updates refused while `failing`.
+    let refused = Counter()
     struct Failure: Error {}
 
     func insert(_ task: TaskRecord) async throws { try await base.insert(task) }
     func update(_ task: TaskRecord) async throws {
-        if failing.load(ordering: .relaxed) { throw Failure() }
+        if failing.load(ordering: .relaxed) {
+            refused.increment()
+            throw Failure()
+        }
         try await base.update(task)
     }
     func task(_ id: TaskID) async throws -> TaskRecord? { try await base.task(id) }
@@ -29,27 +34,33 @@ final class FlakyStore: TaskStore {
     @Test(.timeLimit(.minutes(1))) func aFinalWriteThatFailsIsRetriedAndNotAnnouncedBeforeItIsStored() async throws {
         let store = FlakyStore()
         let runner = ScriptedRunner()
-        let engine = makeEngine(runner: runner, store: store)
+        let timerClock = ManualTimerClock()
+        let engine = makeEngine(runner: runner, store: store, timerClock: timerClock)
         let log = EventLog(engine.events)
         defer { log.subscription.cancel() }
         let record = try await engine.submit(submission("gate"))
+        let waiter = Task { try await engine.waitForTerminal(record.id, for: .anonymous) }
+        #expect(await eventually { await engine.waiterCount(record.id) == 1 })
         store.failing.store(true, ordering: .relaxed)
-        let returned = Atomic<Bool>(false)
-        let waiter = Task {
-            defer { returned.store(true, ordering: .relaxed) }
-            return try await engine.waitForTerminal(record.id, for: .anonymous)
-        }
         runner.gate.open()
-        // While the store refuses the write: no one hears "completed" and waiters keep waiting.
-        try await Task.sleep(for: .milliseconds(300))
+        // The store refuses the final write; the engine retries a second later, is refused again, and sets the
+        // next retry.
+        await store.refused.wait(for: 1)
+        try await timerClock.sleeping(dueWithin: .seconds(1))
+        timerClock.advance(by: .seconds(1))
+        await store.refused.wait(for: 2)
+        try await timerClock.sleeping(dueWithin: .seconds(1))
+        // Meanwhile no one heard "completed" and the waiter still waits.
         #expect(!log.all.contains { $0.task.id == record.id && $0.task.status == TaskStatus.completed })
-        #expect(returned.load(ordering: .relaxed) == false)
-        #expect(try await store.task(record.id)?.status != .completed)
-        // Once the store works again the engine's own retry stores it; then it is announced and waiters wake.
+        #expect(await engine.waiterCount(record.id) == 1)
+        #expect(try await store.task(record.id)?.status == .working)
+        // Once the store works again the engine's next retry stores it; then it is announced and the waiter wakes.
         store.failing.store(false, ordering: .relaxed)
+        timerClock.advance(by: .seconds(1))
         let done = try await waiter.value
         #expect(done.status == .completed)
         #expect(try await store.task(record.id)?.status == .completed)
         #expect(log.all.contains { $0.task.id == record.id && $0.task.status == TaskStatus.completed })
+        #expect(store.refused.value == 2)
     }
 }

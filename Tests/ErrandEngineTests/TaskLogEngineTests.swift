@@ -6,24 +6,33 @@ import Testing
 /// Log lines of running tasks: published at once, stored with the task, seen on every node.
 @Suite struct TaskLogEngineTests {
     /// The lines of every `.log` event of `id`, in the order they were published.
-    static func loggedLines(_ events: EventLog, _ id: TaskID) -> [TaskLogLine] {
-        events.changes(for: id).flatMap { change -> [TaskLogLine] in
-            if case .log(let lines) = change { return lines }
+    static func loggedLines(_ events: EventLog, _ id: TaskID) -> [TaskLogLine] { loggedLines(events.all, id) }
+
+    static func loggedLines(_ events: [TaskEvent], _ id: TaskID) -> [TaskLogLine] {
+        events.filter { $0.task.id == id }.flatMap { event -> [TaskLogLine] in
+            if case .log(let lines) = event.change { return lines }
             return []
         }
     }
 
-    @Test func linesArePublishedAtOnceAndStoredWithinTheDelay() async throws {
+    @Test(.timeLimit(.minutes(1))) func linesArePublishedAtOnceAndStoredWithinTheDelay() async throws {
         let runner = ScriptedRunner()
         let store = MemoryTaskStore()
-        let engine = makeEngine(runner: runner, store: store) { $0.logStoreDelay = .milliseconds(20) }
+        let timerClock = ManualTimerClock()
+        let engine = makeEngine(runner: runner, store: store, timerClock: timerClock) {
+            $0.logStoreDelay = .milliseconds(20)
+        }
         try await engine.start()
         let events = EventLog(engine.events)
         let record = try await engine.submit(submission("log"))
-        #expect(await eventually { Self.loggedLines(events, record.id).count == 3 })
+        try await events.wait { Self.loggedLines($0, record.id).count == 3 }
         #expect(Self.loggedLines(events, record.id).map(\.text) == ["line 1", "line 2", "line 3"])
         #expect(Self.loggedLines(events, record.id).map(\.level) == [.info, .warning, .info])
-        // Still running, the lines reach the store by the delay's timer.
+        // Still running, the lines reach the store when the delay's timer fires, not before.
+        try await timerClock.sleeping(dueWithin: .milliseconds(20))
+        #expect(timerClock.pendingDelays.first == .milliseconds(20))
+        #expect(try await store.task(record.id)?.log.lastSequence == 0)
+        timerClock.advance(by: .milliseconds(20))
         #expect(try await eventually { try await store.task(record.id)?.log.lastSequence == 3 })
         #expect(try await store.task(record.id)?.status == .working)
         runner.gate.open()
@@ -51,17 +60,23 @@ import Testing
         #expect(stored.log.lines.map(\.text) == ["line 1", "line 2", "line 3"])
     }
 
-    @Test func aNodeSeesTheLinesOfATaskAnotherNodeRuns() async throws {
+    @Test(.timeLimit(.minutes(1))) func aNodeSeesTheLinesOfATaskAnotherNodeRuns() async throws {
         let store = MemoryClusterStore()
         let runner = ScriptedRunner()
         let serve = makeNode("A", store: store, slots: 0)
-        let worker = makeNode("W", store: store, runner: runner) { $0.engine.logStoreDelay = .milliseconds(20) }
+        let workerClock = ManualTimerClock()
+        let worker = makeNode("W", store: store, runner: runner, timerClock: workerClock) {
+            $0.engine.logStoreDelay = .milliseconds(20)
+        }
         try await serve.start()
         try await worker.start()
         let seenOnA = EventLog(serve.events)
         let record = try await serve.submit(submission("log"))
         // Stored by W's timer while the task still runs, then read by A.
-        #expect(await eventually { Self.loggedLines(seenOnA, record.id).count == 3 })
+        try await workerClock.sleeping(dueWithin: .milliseconds(20))
+        #expect(Self.loggedLines(seenOnA, record.id).isEmpty)
+        workerClock.advance(by: .milliseconds(20))
+        try await seenOnA.wait { Self.loggedLines($0, record.id).count == 3 }
         runner.gate.open()
         _ = try await ended(serve, record.id)
         let stored = try await serve.task(record.id, for: .anonymous)

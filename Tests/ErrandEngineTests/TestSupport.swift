@@ -14,7 +14,13 @@ final class ManualClock: EngineClock {
 
 /// Counts occurrences and lets a test wait for a number of them.
 final class Counter: Sendable {
-    private let state = Mutex<(count: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
+    private struct State {
+        var count = 0
+        var waiters: [UInt64: (target: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     var value: Int { state.withLock { $0.count } }
 
@@ -22,22 +28,30 @@ final class Counter: Sendable {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.count += 1
             let count = state.count
-            let ready = state.waiters.filter { $0.0 <= count }.map(\.1)
-            state.waiters.removeAll { $0.0 <= count }
-            return ready
+            let ready = state.waiters.filter { $0.value.target <= count }
+            for id in ready.keys { state.waiters[id] = nil }
+            return ready.values.map(\.continuation)
         }
         for waiter in ready { waiter.resume() }
     }
 
-    /// Waits until the count reaches `target`.
+    /// Waits until the count reaches `target`, or the task is cancelled (a test's time limit).
     func wait(for target: Int) async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state in
-                if state.count >= target { return true }
-                state.waiters.append((target, continuation))
-                return false
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state in
+                    if state.count >= target || Task.isCancelled { return true }
+                    state.waiters[id] = (target, continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 }
@@ -47,7 +61,8 @@ final class Counter: Sendable {
 /// - `fail`: fails at once with a tool error result.
 /// - `gate`: waits for ``gate`` to open, then completes.
 /// - `sleep`: sleeps 60 s (honouring cancellation); counts observed cancellations in ``cancellations``.
-/// - `stubborn`: ignores cancellation until ``gate`` opens, then completes (a late result).
+/// - `stubborn`: ignores cancellation until ``gate`` opens, then completes (a late result); counts the
+///   cancellations it ignored in ``cancellations``.
 /// - `progress`: reports progress 1/3, 2/3, 3/3, then completes.
 /// - `input`: asks for input and completes with the answer.
 /// - `flaky`: fails until ``flakyAttempts`` attempts were made, then completes.
@@ -87,7 +102,11 @@ final class ScriptedRunner: TaskRunner {
             }
             return TaskRunResult(outcome: .result(["slept": true]), status: .completed)
         case "stubborn":
-            await gate.wait()
+            await withTaskCancellationHandler {
+                await gate.wait()
+            } onCancel: { [cancellations] in
+                cancellations.increment()
+            }
             return TaskRunResult(outcome: .result(["late": true]), status: .completed, statusMessage: "late")
         case "progress":
             for step in 1...3 {
@@ -131,10 +150,32 @@ final class ScriptedRunner: TaskRunner {
     }
 }
 
-/// Collects every event the hub publishes.
+/// Collects every event the hub publishes, and lets a test wait until they show something.
 final class EventLog: Sendable {
+    private struct Waiter {
+        let condition: @Sendable ([TaskEvent]) -> Bool
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var events: [TaskEvent] = []
+        var waiters: [UInt64: Waiter] = [:]
+        var nextID: UInt64 = 0
+    }
+
     private final class Storage: Sendable {
-        let events = Mutex<[TaskEvent]>([])
+        let state = Mutex(State())
+
+        func append(_ event: TaskEvent) {
+            let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.events.append(event)
+                let events = state.events
+                let ready = state.waiters.filter { $0.value.condition(events) }
+                for id in ready.keys { state.waiters[id] = nil }
+                return ready.values.map(\.continuation)
+            }
+            for waiter in ready { waiter.resume() }
+        }
     }
 
     private let storage = Storage()
@@ -142,12 +183,40 @@ final class EventLog: Sendable {
 
     init(_ hub: EventHub) {
         let storage = self.storage
-        subscription = hub.subscribe { event in storage.events.withLock { $0.append(event) } }.subscription
+        subscription = hub.subscribe { event in storage.append(event) }.subscription
     }
 
-    var all: [TaskEvent] { storage.events.withLock { $0 } }
+    var all: [TaskEvent] { storage.state.withLock { $0.events } }
 
     func changes(for id: TaskID) -> [TaskEvent.Change] { all.filter { $0.task.id == id }.map(\.change) }
+
+    /// Waits until the events published so far satisfy `condition` (checked now and after each new event).
+    /// - Throws: `CancellationError` if the task is cancelled first (a test's time limit), so the test stops there.
+    func wait(until condition: @escaping @Sendable ([TaskEvent]) -> Bool) async throws {
+        let storage = self.storage
+        let id = storage.state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = storage.state.withLock { state in
+                    if condition(state.events) || Task.isCancelled { return true }
+                    state.waiters[id] = Waiter(condition: condition, continuation: continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            storage.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+        }
+        if !condition(all) { try Task.checkCancellation() }
+    }
+
+    /// Waits until an event of task `id` satisfies `condition`.
+    func wait(for id: TaskID, _ condition: @escaping @Sendable (TaskEvent) -> Bool) async throws {
+        try await wait { events in events.contains { $0.task.id == id && condition($0) } }
+    }
 }
 
 func submission(
@@ -159,13 +228,17 @@ func submission(
         kind: .toolCall, target: target, arguments: arguments, owner: owner, requestedTTLMs: ttl, priority: priority)
 }
 
+/// An engine with a wall clock moved by hand; its timers run on `timerClock` (pass a ``ManualTimerClock`` to fire
+/// timeouts, backoffs and store retries by hand).
 func makeEngine(
     runner: ScriptedRunner = ScriptedRunner(), store: any TaskStore = MemoryTaskStore(),
-    clock: ManualClock = ManualClock(), configure: (inout TaskEngineConfiguration) -> Void = { _ in }
+    clock: ManualClock = ManualClock(), timerClock: any Clock<Duration> = ContinuousClock(),
+    configure: (inout TaskEngineConfiguration) -> Void = { _ in }
 ) -> TaskEngine {
     var configuration = TaskEngineConfiguration()
     configure(&configuration)
-    return TaskEngine(store: store, runner: runner, configuration: configuration, clock: clock)
+    return TaskEngine(
+        store: store, runner: runner, configuration: configuration, clock: clock, timerClock: timerClock)
 }
 
 /// Waits (briefly) for a task to end.

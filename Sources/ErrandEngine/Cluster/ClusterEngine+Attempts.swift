@@ -111,7 +111,7 @@ extension ClusterEngine {
             == .failed, lifecycle != .shuttingDown
         {
             logger.notice("retrying the final write of a task", metadata: ["task": "\(id)", "in": "\(delay)"])
-            try? await Task.sleep(for: delay)
+            try? await timer.clock.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }
     }

@@ -9,7 +9,7 @@ extension ClusterEngine {
     public func start() async throws {
         guard lifecycle == .idle else { return }
         do {
-            cachedCounts = (try await store.counts(), ContinuousClock.now)
+            cachedCounts = (try await store.counts(), timer.clock.now)
         } catch {
             throw TaskEngineError.storage("reach the cluster store", error)
         }
@@ -71,10 +71,10 @@ extension ClusterEngine {
     /// attempts this node runs.
     public func statistics() async -> TaskStatistics {
         var counts = cachedCounts?.counts ?? [:]
-        if cachedCounts.map({ ContinuousClock.now - $0.at > configuration.countsMaxAge }) ?? true {
+        if cachedCounts.map({ timer.clock.now - $0.at > configuration.countsMaxAge }) ?? true {
             do {
                 counts = try await store.counts()
-                cachedCounts = (counts, ContinuousClock.now)
+                cachedCounts = (counts, timer.clock.now)
             } catch {
                 logger.error("could not count tasks", metadata: ["error": "\(error)"])
             }

@@ -54,7 +54,7 @@ public actor ClusterEngine {
     let configuration: ClusterEngineConfiguration
     let clock: any EngineClock
     let logger: Logger
-    let timer = EngineTimer<TimerAction>()
+    let timer: EngineTimer<TimerAction>
 
     var lifecycle = LifecycleState.idle
     var timerDriver: Task<Void, Never>?
@@ -77,7 +77,7 @@ public actor ClusterEngine {
     /// A full resynchronisation (every remembered task) is due: signals were dropped, too many signalled tasks
     /// could not be read, or the last one failed.
     var fullResyncDue = false
-    var cachedCounts: (counts: [TaskStatus: Int], at: ContinuousClock.Instant)?
+    var cachedCounts: (counts: [TaskStatus: Int], at: Duration)?
     var reaping = false
     /// Lease handling after the store was unreachable: see ``reclaimExpiredLeases()``.
     var leaseRecovery = LeaseRecovery()
@@ -91,11 +91,13 @@ public actor ClusterEngine {
     /// - Parameters:
     ///   - node: this node's name, unique in the cluster (e.g. host name and process id).
     ///   - configuration: limits and timings (see ``ClusterEngineConfiguration``).
-    ///   - clock: wall clock for timestamps, TTLs, leases and retry times; timers use `ContinuousClock`.
+    ///   - clock: wall clock for timestamps, TTLs, leases and retry times.
+    ///   - timerClock: the clock of every delay (timers, the final write's retry backoff, the statistics cache);
+    ///     tests pass one they move by hand.
     public init(
         store: any ClusterStore, runner: any TaskRunner, node: String,
         configuration: ClusterEngineConfiguration = .init(), clock: any EngineClock = SystemEngineClock(),
-        logger: Logger = Logger(label: "errand.cluster")
+        timerClock: any Clock<Duration> = ContinuousClock(), logger: Logger = Logger(label: "errand.cluster")
     ) {
         self.events = EventHub(replayWindow: configuration.engine.replayWindow)
         self.store = store
@@ -103,6 +105,7 @@ public actor ClusterEngine {
         self.node = node
         self.configuration = configuration
         self.clock = clock
+        self.timer = EngineTimer(clock: TimerClock(timerClock))
         var logger = logger
         logger[metadataKey: "node"] = "\(node)"
         self.logger = logger
