@@ -140,13 +140,13 @@ import Testing
         let log = EventLog(front.events)
         defer { log.subscription.cancel() }
         let known = try await other.submit(submission("gate"))
-        #expect(try await OutageCoalescingTests.within(.seconds(10)) { log.all.contains { $0.task.id == known.id } })
+        try await log.wait(for: known.id) { _ in true }
 
         store.failingReads.store(true, ordering: .relaxed)
         _ = try await store.cancel(known.id, message: "stop", nowMs: 5_000, origin: "b")
         for _ in 0..<2 { _ = try await other.submit(submission("gate")) }
         // Three changed tasks could not be read, one more than the node keeps.
-        #expect(try await OutageCoalescingTests.within(.seconds(10)) { await front.fullResyncDue })
+        #expect(await eventually { await front.fullResyncDue })
         #expect(await front.unsyncedTasks.isEmpty)
         #expect(!log.all.contains { $0.task.id == known.id && $0.task.status == .cancelled })
 
