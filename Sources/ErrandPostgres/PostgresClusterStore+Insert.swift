@@ -8,11 +8,14 @@ struct NewTask: Sendable {
     var task: TaskRecord
     var origin: String
     var ownerLimit: Int
+    var start: ImmediateStart?
 }
 
 /// What inserting one ``NewTask`` of a batch did.
 enum InsertOutcome: Sendable, Hashable {
     case inserted
+    /// Stored already claimed, with this fencing token.
+    case started(fence: Int64)
     case ownerAtLimit(active: Int)
     /// A task with this id already existed.
     case duplicate
@@ -21,9 +24,17 @@ enum InsertOutcome: Sendable, Hashable {
 // New tasks: those submitted at the same moment go in one statement and one commit, each checked against its
 // owner's limit in that statement.
 extension PostgresClusterStore {
-    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
-        switch try await inserts.submit(NewTask(task: task, origin: origin, ownerLimit: ownerLimit)) {
+    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int, start: ImmediateStart?) async throws
+        -> ClusterInsertOutcome
+    {
+        switch try await inserts.submit(NewTask(task: task, origin: origin, ownerLimit: ownerLimit, start: start)) {
         case .inserted: return .inserted
+        case .started(let fence):
+            // What the row reads back as (TaskColumns): the queued body with the attempt started at `nowMs`.
+            guard let start, let started = task.startingNextAttempt(at: start.nowMs) else {
+                throw PostgresClusterStoreError.database("task \(task.id.rawValue) was started without a start")
+            }
+            return .started(ClaimedTask(record: started, lease: TaskLease(taskID: task.id, fence: fence)))
         case .ownerAtLimit(let active): return .ownerAtLimit(active: active)
         case .duplicate: throw PostgresClusterStoreError.duplicateID(task.id.rawValue)
         }
@@ -36,12 +47,12 @@ extension PostgresClusterStore {
     ) async throws(PostgresClusterStoreError) -> [InsertOutcome] {
         guard !batch.isEmpty else { return [] }
         let statement = PreparedStatements.InsertTasks(batch, channel: channel)
-        let results: [String: (active: Int64, stored: Bool)]
+        let results: [String: (active: Int64, stored: Bool, fence: Int64?)]
         do {
             results = try await withDeadline(deadline) {
-                var results: [String: (active: Int64, stored: Bool)] = [:]
+                var results: [String: (active: Int64, stored: Bool, fence: Int64?)] = [:]
                 for try await row in try await client.execute(statement, logger: logger) {
-                    if let row { results[row.id] = (row.active, row.stored) }
+                    if let row { results[row.id] = (row.active, row.stored, row.fence) }
                 }
                 return results
             }
@@ -52,7 +63,7 @@ extension PostgresClusterStore {
             guard let result = results[new.task.id.rawValue] else {
                 throw .database("a batched insert returned nothing for task \(new.task.id.rawValue)")
             }
-            if result.stored { return .inserted }
+            if result.stored { return result.fence.map { .started(fence: $0) } ?? .inserted }
             if result.active >= Int64(new.ownerLimit) { return .ownerAtLimit(active: Int(result.active)) }
             return .duplicate
         }

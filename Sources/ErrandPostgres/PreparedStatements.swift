@@ -40,42 +40,56 @@ extension PreparedStatements {
             WITH u AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[],
                     $7::bool[], $8::text[], $9::bool[], $10::text[], $11::bigint[], $12::bigint[], $13::bool[],
-                    $14::bigint[], $15::bigint[], $16::bytea[], $17::text[], $18::bool[], $19::bigint[], $20::text[])
+                    $14::bigint[], $15::bigint[], $16::bytea[], $17::text[], $18::bool[], $19::bigint[], $20::text[],
+                    $22::bool[], $23::text[], $24::bigint[], $25::bigint[])
                     WITH ORDINALITY AS u(id, status, owner_key, principal, has_principal, team, has_team, session,
                         has_session, target, created_at, expires_at, expires, priority, attempt, record, parent,
-                        has_parent, owner_limit, origin, n)),
+                        has_parent, owner_limit, origin, start, start_node, started_at, lease_until, n)),
             active AS (
                 SELECT owner_key, count(*) AS active FROM errand_tasks
                 WHERE owner_key IN (SELECT owner_key FROM u) AND status IN \(PostgresSchema.unfinishedStatuses)
                 GROUP BY owner_key),
+            -- A task may start at once only when no runnable task waits before it (checked only if one may).
+            waiting AS (
+                SELECT (SELECT bool_or(start) FROM u) AND EXISTS (
+                    SELECT 1 FROM errand_tasks
+                    WHERE status = 'queued' AND run_after <= (SELECT max(started_at) FROM u)) AS queued),
             ranked AS (
                 SELECT u.*, coalesce(active.active, 0)
-                    + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before
-                FROM u LEFT JOIN active USING (owner_key)),
+                        + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before,
+                    u.start AND NOT coalesce(waiting.queued, false) AS starts
+                FROM u LEFT JOIN active USING (owner_key) CROSS JOIN waiting),
+            -- Started: stored as a claim stores it (see the claim statement and TaskColumns).
             inserted AS (
                 INSERT INTO errand_tasks (id, status, owner_key, principal, team, session, target, created_at,
-                    expires_at, priority, attempt, run_after, record, parent)
-                SELECT id, status, owner_key, CASE WHEN has_principal THEN principal END,
-                    CASE WHEN has_team THEN team END, CASE WHEN has_session THEN session END, target, created_at,
-                    CASE WHEN expires THEN expires_at END, priority, attempt, 0, record,
-                    CASE WHEN has_parent THEN parent END
+                    expires_at, priority, attempt, run_after, record, parent, started_at, lease_node, lease_until,
+                    fence)
+                SELECT id, CASE WHEN starts THEN 'working' ELSE status END, owner_key,
+                    CASE WHEN has_principal THEN principal END, CASE WHEN has_team THEN team END,
+                    CASE WHEN has_session THEN session END, target, created_at, CASE WHEN expires THEN expires_at END,
+                    priority, CASE WHEN starts THEN attempt + 1 ELSE attempt END, 0, record,
+                    CASE WHEN has_parent THEN parent END, CASE WHEN starts THEN started_at END,
+                    CASE WHEN starts THEN start_node END, CASE WHEN starts THEN lease_until END,
+                    CASE WHEN starts THEN nextval('errand_fence') END
                 FROM ranked WHERE before < owner_limit
-                ON CONFLICT (id) DO NOTHING RETURNING id),
+                ON CONFLICT (id) DO NOTHING RETURNING id, fence),
             announced AS (
-                SELECT ranked.id, ranked.before, inserted.id IS NOT NULL AS stored, ranked.origin,
+                SELECT ranked.id, ranked.before, inserted.id IS NOT NULL AS stored, inserted.fence, ranked.origin,
                     CASE WHEN inserted.id IS NOT NULL
-                        THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|' || ranked.status || '|') END
+                        THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|'
+                            || CASE WHEN inserted.fence IS NULL THEN ranked.status ELSE 'working' END || '|') END
                 FROM ranked LEFT JOIN inserted ON inserted.id = ranked.id)
-            -- Every created signal first, then one wake (Append runs its parts in order): a node that claims on
-            -- the wake has published the task's creation already.
-            SELECT id, before, stored FROM announced
+            -- Every created signal first, then one wake if a task was queued (Append runs its parts in order): a
+            -- node that claims on the wake has published the task's creation already.
+            SELECT id, before, stored, fence FROM announced
             UNION ALL
-            SELECT NULL, NULL, NULL FROM (SELECT min(origin) AS origin FROM announced WHERE stored) AS woken
+            SELECT NULL, NULL, NULL, NULL
+            FROM (SELECT min(origin) AS origin FROM announced WHERE stored AND fence IS NULL) AS woken
             WHERE woken.origin IS NOT NULL
                 AND pg_notify($21, woken.origin || '\(ClusterSignalPayload.wakeSuffix)') IS NOT NULL
             """
-        /// One per task; the wake's row has no id.
-        typealias Row = (id: String, active: Int64, stored: Bool)?
+        /// One per task (`fence`: the token of a task started at once); the wake's row has no id.
+        typealias Row = (id: String, active: Int64, stored: Bool, fence: Int64?)?
 
         var tasks: [NewTask]
         var channel: String
@@ -87,7 +101,7 @@ extension PreparedStatements {
 
         func makeBindings() throws -> PostgresBindings {
             let records = tasks.map(\.task)
-            var bindings = PostgresBindings(capacity: 21)
+            var bindings = PostgresBindings(capacity: 25)
             bindings.append(records.map(\.id.rawValue))
             bindings.append(records.map(\.status.rawValue))
             bindings.append(records.map(\.owner.quotaKey))
@@ -109,13 +123,19 @@ extension PreparedStatements {
             bindings.append(tasks.map { Int64(clamping: $0.ownerLimit) })
             bindings.append(tasks.map { ClusterSignalPayload.sanitizedNode($0.origin) })
             bindings.append(channel)
+            bindings.append(tasks.map { $0.start != nil })
+            bindings.append(tasks.map { $0.start.map { ClusterSignalPayload.sanitizedNode($0.node) } ?? "" })
+            bindings.append(tasks.map { $0.start?.nowMs ?? 0 })
+            bindings.append(tasks.map { $0.start.map { $0.nowMs + $0.leaseMs } ?? 0 })
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let cells = row.makeRandomAccess()
             guard let id = try cells[0].decode(String?.self) else { return nil }
-            return (id, try cells[1].decode(Int64.self), try cells[2].decode(Bool.self))
+            return (
+                id, try cells[1].decode(Int64.self), try cells[2].decode(Bool.self), try cells[3].decode(Int64?.self)
+            )
         }
     }
 }

@@ -30,6 +30,32 @@ import Testing
         await worker.shutdown()
     }
 
+    /// A submission that waits behind nobody is stored already running here: one store call, no claim. With a
+    /// runnable task queued, or an owner limit on concurrency to weigh, it goes through a claim as before.
+    @Test func aSubmissionThatWaitsBehindNobodyStartsWithoutAClaim() async throws {
+        let store = FaultyClusterStore()
+        let runner = ScriptedRunner()
+        let node = makeNode("A", store: store, runner: runner, slots: 2)
+        try await node.start()
+        let claimsAtStart = store.claims.value
+        let first = try await node.submit(submission("gate"))
+        #expect(first.status == .working && first.attempt == 1)
+        #expect(store.base.lease(of: first.id)?.node == "A")
+        #expect(store.claims.value == claimsAtStart)
+        var limited = submission("gate")
+        limited.limits = OwnerLimits(concurrentTasks: 5)
+        let second = try await node.submit(limited)
+        #expect(second.status == .working)
+        #expect(store.claims.value > claimsAtStart)
+        // Both slots taken: the next one is queued, and runs once a slot frees.
+        let third = try await node.submit(submission("instant"))
+        #expect(third.status == .queued)
+        runner.gate.open()
+        #expect(try await ended(node, third.id).status == .completed)
+        #expect(try await ended(node, first.id).status == .completed)
+        await node.shutdown()
+    }
+
     @Test func aNodeWithAFreeSlotClaimsItsOwnSubmissionAtOnce() async throws {
         let store = MemoryClusterStore()
         let runner = ScriptedRunner()

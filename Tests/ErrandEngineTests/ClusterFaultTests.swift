@@ -22,6 +22,8 @@ final class FaultyClusterStore: ClusterStore {
     let beforeHeartbeat = Mutex<(@Sendable () -> Void)?>(nil)
     /// Heartbeats that reached the store.
     let heartbeatsWritten = Counter()
+    /// Claims that reached the store.
+    let claims = Counter()
     /// The node whose signals wait for ``signalGate``, if any.
     let heldNode: String?
     let signalGate = Gate()
@@ -68,11 +70,14 @@ final class FaultyClusterStore: ClusterStore {
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {
         try await base.expired(nowMs: nowMs, limit: limit)
     }
-    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
-        try await base.insert(task, origin: origin, ownerLimit: ownerLimit)
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int, start: ImmediateStart?) async throws
+        -> ClusterInsertOutcome
+    {
+        try await base.insert(task, origin: origin, ownerLimit: ownerLimit, start: start)
     }
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
-        try await base.claim(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs)
+        claims.increment()
+        return try await base.claim(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs)
     }
     func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws -> ClusterCancelOutcome {
         try await base.cancel(id, message: message, nowMs: nowMs, origin: origin)

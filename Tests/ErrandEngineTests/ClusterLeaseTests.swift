@@ -235,7 +235,9 @@ struct UnreachableClusterStore: ClusterStore {
     func queuedCount(ownerKey: String) async throws -> Int { throw Down() }
     func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws { throw Down() }
     func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] { throw Down() }
-    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int, start: ImmediateStart?) async throws
+        -> ClusterInsertOutcome
+    {
         throw Down()
     }
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] { throw Down() }

@@ -15,6 +15,7 @@ public enum ClusterStoreContract: String, CaseIterable, Sendable {
     case deleteRemovesOnlyTerminalTasks
     case signalsReachEveryOtherNodeInWriteOrderButNeverTheOrigin
     case inputRequestsAreAnsweredOnceAndDroppedWithTheirAttempt
+    case aNewTaskStartsAtOnceOnlyWhenNothingRunnableWaits
 
     /// Runs the case on `store`, which must be empty.
     public func run(on store: any ClusterStore) async throws {
@@ -27,6 +28,7 @@ public enum ClusterStoreContract: String, CaseIterable, Sendable {
         case .deleteRemovesOnlyTerminalTasks: try await Self.deletion(store)
         case .signalsReachEveryOtherNodeInWriteOrderButNeverTheOrigin: try await Self.signals(store)
         case .inputRequestsAreAnsweredOnceAndDroppedWithTheirAttempt: try await Self.inputRequests(store)
+        case .aNewTaskStartsAtOnceOnlyWhenNothingRunnableWaits: try await Self.immediateStart(store)
         }
     }
 
@@ -197,6 +199,49 @@ public enum ClusterStoreContract: String, CaseIterable, Sendable {
         _ = try await store.cancel(record.id, message: "x", nowMs: 2_050, origin: "B")
         #expect(try await store.inputRequest(taskID: record.id, requestID: "r2") == nil)
         #expect(try await !store.answerInputRequest(taskID: record.id, requestID: "r2", response: "c", origin: "B"))
+    }
+}
+
+extension ClusterStoreContract {
+    static func immediateStart(_ store: any ClusterStore) async throws {
+        let toB = SignalCollector(store.signals(node: "B"))
+        defer { toB.stop() }
+        let start = ImmediateStart(node: "A", nowMs: 2_000, leaseMs: 100)
+        // Nothing waits: stored claimed by A, as a claim would store it, with a fence above every earlier one.
+        let earlier = queuedRecord(target: "earlier")
+        try await store.insert(earlier, origin: "A")
+        let claimedEarlier = try #require(try await store.claim(node: "A", limit: 1, nowMs: 2_000, leaseMs: 100).first)
+        let record = queuedRecord(target: "now")
+        let outcome = try await store.insert(record, origin: "A", ownerLimit: 10, start: start)
+        guard case .started(let started) = outcome else {
+            Issue.record("expected the task to start at once, got \(outcome)")
+            return
+        }
+        #expect(started.record == record.startingNextAttempt(at: 2_000))
+        #expect(started.lease.fence > claimedEarlier.lease.fence)
+        #expect(try await store.task(record.id) == started.record)
+        let held = try await lease(store, target: "now")
+        #expect(held?.node == "A" && held?.earliestUntilMs == 2_100, "\(String(describing: held))")
+        #expect(try await store.claim(node: "C", limit: 5, nowMs: 2_000, leaseMs: 100).isEmpty)
+        var done = started.record
+        done.status = .completed
+        #expect(try await store.write(done, lease: started.lease, change: .status, runAfterMs: nil))
+        // A runnable task waits: the new one queues behind it (and the owner limit still applies).
+        let waiting = queuedRecord(target: "waiting")
+        try await store.insert(waiting, origin: "A")
+        let behind = queuedRecord(target: "behind")
+        #expect(try await store.insert(behind, origin: "A", ownerLimit: 10, start: start) == .inserted)
+        #expect(try await store.task(behind.id)?.status == .queued)
+        let refused = queuedRecord(target: "refused")
+        #expect(
+            try await store.insert(refused, origin: "A", ownerLimit: 1, start: start) == .ownerAtLimit(active: 3))
+        // B heard of the started task's creation as working, and of no wake for it.
+        let marker = queuedRecord()
+        try await store.insert(marker, origin: "C")
+        let seen = try await toB.signals(before: .changed(marker.id, .created, status: .queued))
+        #expect(seen.contains(.changed(record.id, .created, status: .working)))
+        let afterStart = seen.drop { $0 != .changed(record.id, .created, status: .working) }.dropFirst()
+        #expect(afterStart.first != .wake, "\(seen)")
     }
 }
 

@@ -39,7 +39,7 @@ extension ClusterEngine {
     }
 
     /// Starts one claimed attempt in a new task off the actor and arms its policy timeout.
-    private func launch(_ claimed: ClaimedTask) {
+    func launch(_ claimed: ClaimedTask) {
         let record = claimed.record
         let id = record.id
         let policy = runner.policy(for: record)

@@ -4,9 +4,11 @@ import Logging
 extension ClusterEngine {
     /// Creates a task in the shared store and returns at once, before any work is done.
     ///
-    /// The task is stored `queued` and announced to the other nodes; if this node has a free worker slot it claims
-    /// right away (the task may then come back `working`), else a node with a free slot claims it. The requested
-    /// ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`).
+    /// The task is stored and announced to the other nodes. If this node has a free worker slot (and the owner
+    /// has no `concurrentTasks` limit), the store starts it here in the same statement unless runnable tasks are
+    /// queued before it (``ImmediateStart``); otherwise it is stored `queued` and this node claims right away if
+    /// it has a free slot (the task may then come back `working`), else a node with a free slot claims it. The
+    /// requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`).
     ///
     /// The owner's limits (``TaskSubmission/limits``, else `defaultOwnerLimits`) are stored for the owner as with a
     /// ``TaskEngine``: the latest submission's apply to all of the owner's tasks, and every node's claims keep the
@@ -40,25 +42,47 @@ extension ClusterEngine {
             attempt: 0, priority: submission.priority,
             history: [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)],
             requestMeta: submission.requestMeta, parent: submission.parent)
+        // With a free slot, and no per-owner concurrency to weigh, the store may start the task here at once
+        // (when nothing runnable waits before it): one statement instead of an insert and then a claim.
+        let start: ImmediateStart? =
+            lifecycle == .started && freeSlots > 0 && ownerLimits.concurrentTasks == nil
+            ? ImmediateStart(node: node, nowMs: now, leaseMs: configuration.leaseMs) : nil
+        if start != nil { heldSlots += 1 }
         let outcome: ClusterInsertOutcome
         do {
-            outcome = try await store.insert(record, origin: node, ownerLimit: limits.maxActiveTasksPerOwner)
+            outcome = try await store.insert(
+                record, origin: node, ownerLimit: limits.maxActiveTasksPerOwner, start: start)
         } catch {
+            if start != nil { heldSlots -= 1 }
             storeFailed()
             logger.error("could not store a new task", metadata: ["error": "\(error)"])
             throw .storage("create the task", error)
         }
+        if start != nil { heldSlots -= 1 }
         storeAnswered()
-        if case .ownerAtLimit(let active) = outcome {
+        switch outcome {
+        case .ownerAtLimit(let active):
             throw TaskEngineError(
                 .quotaExceeded(retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000))),
                 "Too many active tasks: this owner already has \(active) tasks running or queued, the limit"
                     + " (maxActiveTasksPerOwner) is \(limits.maxActiveTasksPerOwner); wait for one to finish")
+        case .started(let claimed):
+            cachedCounts?.counts[.working, default: 0] += 1
+            publish(.created, record)
+            guard lifecycle == .started else {
+                // Shutting down: the attempt is not run here; its lease runs out and another node takes it over.
+                logger.notice(
+                    "a task started at submission while this node shut down; another node will take it over",
+                    metadata: ["task": "\(record.id)"])
+                return claimed.record
+            }
+            launch(claimed)
+        case .inserted:
+            // Counted until the next read of the store's counts, so that a burst on this node meets the caps.
+            cachedCounts?.counts[.queued, default: 0] += 1
+            publish(.created, record)
+            if freeSlots > 0 { await claimRunnable() }
         }
-        // Counted until the next read of the store's counts, so that a burst on this node meets the caps.
-        cachedCounts?.counts[.queued, default: 0] += 1
-        publish(.created, record)
-        if freeSlots > 0 { await claimRunnable() }
         return attempts[record.id]?.record ?? record
     }
 

@@ -64,6 +64,8 @@ public actor ClusterEngine {
     /// Worker slots taken: `attempts.count`.
     var running: Int { attempts.count }
     var claiming = false
+    /// Slots held by submissions whose insert may start the task here (``ImmediateStart``).
+    var heldSlots = 0
     /// Whether something woke the claim loop while a claim was in flight.
     var claimAgain = false
     var claimEndWaiters: [CheckedContinuation<Void, Never>] = []
@@ -117,7 +119,9 @@ public actor ClusterEngine {
         return nextSerial
     }
 
-    var freeSlots: Int { workerSlots - running }
+    /// Worker slots free for a claim: those neither running an attempt nor held by a submission that may start
+    /// its task at once (``submit(_:)``).
+    var freeSlots: Int { workerSlots - running - heldSlots }
 
     func schedule(_ action: TimerAction, after delay: Duration) {
         guard lifecycle != .shuttingDown else { return }

@@ -58,13 +58,20 @@ public protocol ClusterStore: Sendable {
 
     // MARK: Writes that are not an attempt's
 
-    /// Stores a new `queued` task (attempt 0, no lease) and signals ``ClusterSignal/wake`` and `.changed(.created)`,
-    /// unless its owner (``TaskOwner/quotaKey``) already has `ownerLimit` or more non-terminal tasks: then it stores
-    /// nothing and says how many. The count and the insert are one step of the store (one statement in
-    /// PostgreSQL), but two nodes inserting for one owner at the same moment may both pass: the limit is soft
-    /// across nodes.
+    /// Stores a new `queued` task (attempt 0, no lease) and signals `.changed(.created)` and then
+    /// ``ClusterSignal/wake``, unless its owner (``TaskOwner/quotaKey``) already has `ownerLimit` or more
+    /// non-terminal tasks: then it stores nothing and says how many. The count and the insert are one step of the
+    /// store (one statement in PostgreSQL), but two nodes inserting for one owner at the same moment may both pass:
+    /// the limit is soft across nodes.
+    ///
+    /// With `start` (the submitting node holds a free worker slot for the task), when no runnable task is queued
+    /// (status `queued`, `runAfter <= start.nowMs`) the task is stored already claimed by `start.node`, exactly as
+    /// ``claim(node:limit:nowMs:leaseMs:)`` would store it (`working`, `attempt + 1`, a lease, a new fencing token),
+    /// signalled `.changed(.created)` with status `working` and no wake, and returned as `.started`: a task that
+    /// waits behind nobody skips the claim. With runnable tasks queued it is stored queued, behind them.
     /// - Throws: if a task with the same id exists, or the write failed.
-    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome
+    func insert(_ task: TaskRecord, origin: String, ownerLimit: Int, start: ImmediateStart?) async throws
+        -> ClusterInsertOutcome
 
     /// Stores the limits of the owner with this ``TaskOwner/quotaKey``, replacing the ones stored before: claims
     /// on every node apply its ``OwnerLimits/concurrentTasks`` to all of its tasks, whichever node submitted them.
@@ -201,17 +208,39 @@ public enum ClusterSignal: Sendable, Hashable {
     case resynchronize
 }
 
-/// What ``ClusterStore/insert(_:origin:ownerLimit:)`` did with a new task.
+/// A node's offer to run a new task at once (see ``ClusterStore/insert(_:origin:ownerLimit:start:)``).
+public struct ImmediateStart: Sendable, Hashable {
+    /// The node that holds a free worker slot for the task.
+    public var node: String
+    /// Now, for the claim's time and for which queued tasks count as runnable.
+    public var nowMs: Int64
+    public var leaseMs: Int64
+
+    public init(node: String, nowMs: Int64, leaseMs: Int64) {
+        self.node = node
+        self.nowMs = nowMs
+        self.leaseMs = leaseMs
+    }
+}
+
+/// What ``ClusterStore/insert(_:origin:ownerLimit:start:)`` did with a new task.
 public enum ClusterInsertOutcome: Sendable, Hashable {
-    /// Stored and signalled.
+    /// Stored queued and signalled.
     case inserted
+    /// Stored already claimed by the node of the ``ImmediateStart``: the attempt to run, as a claim returns it.
+    case started(ClaimedTask)
     /// Not stored: the owner already had `active` non-terminal tasks, at or over the limit.
     case ownerAtLimit(active: Int)
 }
 
 extension ClusterStore {
-    /// Stores a new task whatever its owner already has (no owner limit).
+    /// Stores a new queued task under an owner limit (no immediate start).
+    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
+        try await insert(task, origin: origin, ownerLimit: ownerLimit, start: nil)
+    }
+
+    /// Stores a new queued task whatever its owner already has (no owner limit, no immediate start).
     public func insert(_ task: TaskRecord, origin: String) async throws {
-        _ = try await insert(task, origin: origin, ownerLimit: .max)
+        _ = try await insert(task, origin: origin, ownerLimit: .max, start: nil)
     }
 }

@@ -110,7 +110,9 @@ public final class MemoryClusterStore: ClusterStore {
 
     // MARK: Writes that are not an attempt's
 
-    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
+    public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int, start: ImmediateStart?) async throws
+        -> ClusterInsertOutcome
+    {
         try state.withLock { state throws(MemoryClusterStoreError) in
             guard state.rows[task.id] == nil else { throw .duplicateID(task.id) }
             let ownerKey = task.owner.quotaKey
@@ -118,6 +120,18 @@ public final class MemoryClusterStore: ClusterStore {
                 !$0.record.status.isTerminal && $0.record.owner.quotaKey == ownerKey
             }
             guard active < ownerLimit else { return .ownerAtLimit(active: active) }
+            if let start, let started = task.startingNextAttempt(at: start.nowMs),
+                !state.rows.values.contains(where: { $0.record.status == .queued && $0.runAfterMs <= start.nowMs })
+            {
+                state.lastFence += 1
+                let lease = TaskLease(taskID: task.id, fence: state.lastFence)
+                var row = MemoryClusterState.Row(record: started)
+                row.lease = MemoryClusterState.Lease(
+                    node: start.node, untilMs: start.nowMs + start.leaseMs, fence: lease.fence)
+                state.rows[task.id] = row
+                state.send(.changed(task.id, .created, status: .working), from: origin)
+                return .started(ClaimedTask(record: started, lease: lease))
+            }
             state.rows[task.id] = MemoryClusterState.Row(record: task)
             state.send(.changed(task.id, .created, status: task.status), from: origin)
             state.send(.wake, from: origin)
