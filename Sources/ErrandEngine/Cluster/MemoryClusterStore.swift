@@ -115,14 +115,18 @@ public final class MemoryClusterStore: ClusterStore {
     {
         try state.withLock { state throws(MemoryClusterStoreError) in
             guard state.rows[task.id] == nil else { throw .duplicateID(task.id) }
+            // One pass over the rows (tests hold thousands): the owner's unfinished tasks, and whether a runnable
+            // task waits.
             let ownerKey = task.owner.quotaKey
-            let active = state.rows.values.count {
-                !$0.record.status.isTerminal && $0.record.owner.quotaKey == ownerKey
+            let nowMs = start?.nowMs ?? .min
+            var active = 0
+            var runnableWaits = false
+            for row in state.rows.values where !row.record.status.isTerminal {
+                if row.record.owner.quotaKey == ownerKey { active += 1 }
+                if row.record.status == .queued && row.runAfterMs <= nowMs { runnableWaits = true }
             }
             guard active < ownerLimit else { return .ownerAtLimit(active: active) }
-            if let start, let started = task.startingNextAttempt(at: start.nowMs),
-                !state.rows.values.contains(where: { $0.record.status == .queued && $0.runAfterMs <= start.nowMs })
-            {
+            if let start, !runnableWaits, let started = task.startingNextAttempt(at: start.nowMs) {
                 state.lastFence += 1
                 let lease = TaskLease(taskID: task.id, fence: state.lastFence)
                 var row = MemoryClusterState.Row(record: started)
