@@ -19,18 +19,9 @@ extension PostgresClusterStore {
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let node = ClusterSignalPayload.sanitizedNode(node)
-        let statement = PreparedStatements.Claim(
-            limit: limit, nowMs: nowMs, node: node, leaseUntilMs: nowMs + leaseMs, channel: channel)
-        let rows: [PostgresRow]
-        do {
-            rows = try await Self.withDeadline(configuration.callTimeout) { [client, logger] in
-                var rows: [PostgresRow] = []
-                for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
-                return rows
-            }
-        } catch {
-            throw Self.mapped(error)
-        }
+        let rows = try await rows(
+            PreparedStatements.Claim(
+                limit: limit, nowMs: nowMs, node: node, leaseUntilMs: nowMs + leaseMs, channel: channel))
         var result: [(task: ClaimedTask, order: ClaimOrder)] = []
         result.reserveCapacity(rows.count)
         for row in rows {

@@ -46,19 +46,10 @@ extension PostgresClusterStore {
         _ batch: [NewTask], client: PostgresClient, channel: String, logger: Logger, deadline: Duration
     ) async throws(PostgresClusterStoreError) -> [InsertOutcome] {
         guard !batch.isEmpty else { return [] }
-        let statement = PreparedStatements.InsertTasks(batch, channel: channel)
-        let results: [String: (active: Int64, stored: Bool, fence: Int64?)]
-        do {
-            results = try await withDeadline(deadline) {
-                var results: [String: (active: Int64, stored: Bool, fence: Int64?)] = [:]
-                for try await row in try await client.execute(statement, logger: logger) {
-                    if let row { results[row.id] = (row.active, row.stored, row.fence) }
-                }
-                return results
-            }
-        } catch {
-            throw mapped(error)
-        }
+        let rows = try await rows(
+            client: client, logger: logger, deadline: deadline, PreparedStatements.InsertTasks(batch, channel: channel))
+        var results: [String: (active: Int64, stored: Bool, fence: Int64?)] = [:]
+        for case let row? in rows { results[row.id] = (row.active, row.stored, row.fence) }
         return try batch.map { new throws(PostgresClusterStoreError) in
             guard let result = results[new.task.id.rawValue] else {
                 throw .database("a batched insert returned nothing for task \(new.task.id.rawValue)")

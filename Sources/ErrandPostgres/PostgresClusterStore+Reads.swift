@@ -100,19 +100,7 @@ extension PostgresClusterStore {
     }
 
     public func activeCount(ownerKey: String) async throws -> Int {
-        let client = self.client
-        let logger = self.logger
-        do {
-            let count = try await Self.withDeadline(configuration.callTimeout) {
-                var count: Int64 = 0
-                let statement = PreparedStatements.ActiveCount(ownerKey: ownerKey)
-                for try await value in try await client.execute(statement, logger: logger) { count = value }
-                return count
-            }
-            return Int(count)
-        } catch {
-            throw Self.mapped(error)
-        }
+        Int(try await rows(PreparedStatements.ActiveCount(ownerKey: ownerKey)).first ?? 0)
     }
 
     public func expired(nowMs: Int64, limit: Int) async throws -> [TaskRecord] {

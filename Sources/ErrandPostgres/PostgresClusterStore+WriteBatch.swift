@@ -21,17 +21,9 @@ extension PostgresClusterStore {
         _ writes: [FencedWrite], client: PostgresClient, channel: String, logger: Logger, deadline: Duration
     ) async throws(PostgresClusterStoreError) -> Set<TaskID> {
         guard !writes.isEmpty else { return [] }
-        let statement = PreparedStatements.FencedWrites(writes, channel: channel)
-        let ids: [String]
-        do {
-            ids = try await withDeadline(deadline) {
-                var ids: [String] = []
-                for try await id in try await client.execute(statement, logger: logger) { ids.append(id) }
-                return ids
-            }
-        } catch {
-            throw mapped(error)
-        }
+        let ids = try await rows(
+            client: client, logger: logger, deadline: deadline,
+            PreparedStatements.FencedWrites(writes, channel: channel))
         return Set(ids.map { TaskID($0) })
     }
 }

@@ -124,6 +124,29 @@ extension PostgresClusterStore {
         }
     }
 
+    /// Every row a prepared `statement` returns, decoded.
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws(PostgresClusterStoreError)
+        -> [Statement.Row] where Statement.Row: Sendable
+    {
+        try await Self.rows(client: client, logger: logger, deadline: configuration.callTimeout, statement)
+    }
+
+    /// Every row a prepared `statement` returns, decoded, on a connection of `client`'s pool (which prepares it
+    /// once per connection), within `deadline`.
+    static func rows<Statement: PostgresPreparedStatement>(
+        client: PostgresClient, logger: Logger, deadline: Duration, _ statement: Statement
+    ) async throws(PostgresClusterStoreError) -> [Statement.Row] where Statement.Row: Sendable {
+        do {
+            return try await withDeadline(deadline) {
+                var rows: [Statement.Row] = []
+                for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
     /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws or the
     /// call runs past ``PostgresClusterStoreConfiguration/callTimeout``.
     func transaction<Result: Sendable>(
