@@ -29,11 +29,9 @@ extension TaskEngine {
         }
         let ownerActive = activePerOwner[quotaKey] ?? 0
         guard ownerActive < configuration.maxActiveTasksPerOwner else {
-            throw TaskEngineError(
-                .quotaExceeded(retryAfterSeconds: quotaRetryAfterSeconds),
-                "Too many active tasks: this owner already has \(ownerActive) tasks running or queued, the limit"
-                    + " (maxActiveTasksPerOwner) is \(configuration.maxActiveTasksPerOwner); wait for one to finish"
-            )
+            throw .ownerActiveLimit(
+                active: ownerActive, limit: configuration.maxActiveTasksPerOwner,
+                retryAfterSeconds: quotaRetryAfterSeconds)
         }
 
         let ownerRunning = runningPerOwner[quotaKey] ?? 0
@@ -174,10 +172,7 @@ extension TaskEngine {
                     + " is \(cap), and \(waiting) more are waiting, the limit (queuedTasks) is \(queueLimit);"
                     + " wait for one to finish")
         }
-        throw TaskEngineError(
-            retry,
-            "Queued task limit reached: this owner already has \(waiting) tasks waiting for a worker, the limit"
-                + " (queuedTasks) is \(queueLimit); wait for one to start")
+        throw .ownerQueueLimit(waiting: waiting, limit: queueLimit, retryAfterSeconds: quotaRetryAfterSeconds)
     }
 
     /// The ttl a task gets when `requested` was asked for.
@@ -186,7 +181,7 @@ extension TaskEngine {
         return min(max(ttl, configuration.minTTLMs), configuration.maxTTLMs)
     }
 
-    var quotaRetryAfterSeconds: Int { max(1, Int(configuration.defaultPollIntervalMs / 1000)) }
+    var quotaRetryAfterSeconds: Int { configuration.quotaRetryAfterSeconds }
 
     static func queuedMessage(ahead: Int) -> String {
         ahead == 1 ? "queued: 1 task ahead" : "queued: \(ahead) tasks ahead"

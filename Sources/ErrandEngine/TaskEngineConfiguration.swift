@@ -43,3 +43,8 @@ public struct TaskEngineConfiguration: Sendable {
 public protocol EngineClock: Sendable {
     func nowMs() -> Int64
 }
+
+extension TaskEngineConfiguration {
+    /// The `Retry-After` of a refusal for a limit: one poll interval, at least a second.
+    var quotaRetryAfterSeconds: Int { max(1, Int(defaultPollIntervalMs / 1000)) }
+}

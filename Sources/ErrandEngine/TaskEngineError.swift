@@ -21,3 +21,21 @@ public struct TaskEngineError: Error, Sendable, Hashable, CustomStringConvertibl
     }
     public var description: String { message }
 }
+
+extension TaskEngineError {
+    /// The owner already has `active` tasks running or queued, at or over `maxActiveTasksPerOwner` (`limit`).
+    static func ownerActiveLimit(active: Int, limit: Int, retryAfterSeconds: Int) -> TaskEngineError {
+        TaskEngineError(
+            .quotaExceeded(retryAfterSeconds: retryAfterSeconds),
+            "Too many active tasks: this owner already has \(active) tasks running or queued, the limit"
+                + " (maxActiveTasksPerOwner) is \(limit); wait for one to finish")
+    }
+
+    /// The owner already has `waiting` tasks waiting for a worker, at or over its `queuedTasks` (`limit`).
+    static func ownerQueueLimit(waiting: Int, limit: Int, retryAfterSeconds: Int) -> TaskEngineError {
+        TaskEngineError(
+            .quotaExceeded(retryAfterSeconds: retryAfterSeconds),
+            "Queued task limit reached: this owner already has \(waiting) tasks waiting for a worker, the limit"
+                + " (queuedTasks) is \(limit); wait for one to start")
+    }
+}

@@ -62,10 +62,9 @@ extension ClusterEngine {
         storeAnswered()
         switch outcome {
         case .ownerAtLimit(let active):
-            throw TaskEngineError(
-                .quotaExceeded(retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000))),
-                "Too many active tasks: this owner already has \(active) tasks running or queued, the limit"
-                    + " (maxActiveTasksPerOwner) is \(limits.maxActiveTasksPerOwner); wait for one to finish")
+            throw .ownerActiveLimit(
+                active: active, limit: limits.maxActiveTasksPerOwner,
+                retryAfterSeconds: limits.quotaRetryAfterSeconds)
         case .started(let claimed):
             cachedCounts?.counts[.working, default: 0] += 1
             publish(.created, record)
@@ -116,10 +115,8 @@ extension ClusterEngine {
         }
         storeAnswered()
         guard waiting >= queueLimit else { return }
-        throw TaskEngineError(
-            .quotaExceeded(retryAfterSeconds: max(1, Int(configuration.engine.defaultPollIntervalMs / 1000))),
-            "Queued task limit reached: this owner already has \(waiting) tasks waiting for a worker, the limit"
-                + " (queuedTasks) is \(queueLimit); wait for one to start")
+        throw .ownerQueueLimit(
+            waiting: waiting, limit: queueLimit, retryAfterSeconds: configuration.engine.quotaRetryAfterSeconds)
     }
 
     /// Refuses a task beyond the cluster-wide caps, `maxActiveTasks` and `maxQueuedTasks` (every new task
@@ -129,8 +126,7 @@ extension ClusterEngine {
         let counts = await statistics().byStatus
         let queued = counts[.queued] ?? 0
         let active = queued + (counts[.working] ?? 0) + (counts[.inputRequired] ?? 0)
-        let retry = TaskEngineError.Code.quotaExceeded(
-            retryAfterSeconds: max(1, Int(limits.defaultPollIntervalMs / 1000)))
+        let retry = TaskEngineError.Code.quotaExceeded(retryAfterSeconds: limits.quotaRetryAfterSeconds)
         guard active < limits.maxActiveTasks else {
             throw TaskEngineError(
                 retry,
