@@ -18,12 +18,13 @@ import Testing
     @Test func aPlainCallMayOutlastTheRequestTimeoutButNotTheCallTimeout() async throws {
         try await withErrand { errand in
             var configuration = MCPClientConfiguration(url: errand.url)
-            // 2 s for each request (connecting included: 1 s failed under a loaded machine), 10 s for a call.
-            configuration.limits.requestTimeout = .seconds(2)
-            configuration.limits.callTimeout = .seconds(10)
+            // 5 s for each request, connecting included: this test shares two cores with the whole suite running
+            // in parallel, and 1–2 s failed there while connecting. 20 s for a call, which sleeps past the 5 s.
+            configuration.limits.requestTimeout = .seconds(5)
+            configuration.limits.callTimeout = .seconds(20)
             let patient = MCPClient(configuration: configuration)
-            let result = try await patient.callTool("sleep", arguments: ["seconds": 2.6])
-            #expect(result.text == "slept 2.6")
+            let result = try await patient.callTool("sleep", arguments: ["seconds": 5.5])
+            #expect(result.text == "slept 5.5")
             configuration.limits.callTimeout = .seconds(1)
             let hasty = MCPClient(configuration: configuration)
             await #expect {
