@@ -10,7 +10,7 @@
 # Per store: tasks/s submitted (accepted by the API) and completed (all accepted tasks done, from the first
 # request to the last completion), submit latency p50/p99 (wrk), refused requests, and CPU per completed task of
 # the Errand processes and of the PostgreSQL server (postmaster and backends), from /proc.
-# Knobs: DURATION (10), CONNECTIONS (32), THREADS (2). scripts/bench-stores.sh runs it after its in-process table.
+# Knobs: DURATION (10), CONNECTIONS (32), THREADS (2), STORES ("memory sqlite pg1 pg2": which rows to run). scripts/bench-stores.sh runs it after its in-process table.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=lib/common.sh
@@ -22,6 +22,7 @@ bin=${ERRAND_BIN:?set ERRAND_BIN to a release errand built with --traits Postgre
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+STORES=${STORES:-memory sqlite pg1 pg2}
 command -v wrk >/dev/null || ensure_apt_packages wrk
 
 work=$(mktemp -d)
@@ -123,32 +124,43 @@ log "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $DURATION s 
 printf '%-34s%10s%11s%18s%18s%8s%12s%10s\n' store "sub/s" "done/s" "submit p50" "submit p99" refused \
     "errand µs" "pg µs"
 
-start_errand memory "$work" "$bin" serve --port 0 --store memory "${limits[@]}" || die "errand did not start"
-pids=("$ERRAND_SERVER_PID")
-measure "memory" "$ERRAND_SERVER_URL"
+# runs ROW: whether STORES asks for the row.
+runs() { [[ " $STORES " == *" $1 "* ]]; }
 
-start_errand sqlite "$work" "$bin" serve --port 0 --store "sqlite:$work/tasks.sqlite" "${limits[@]}" \
-    || die "errand did not start"
-pids=("$ERRAND_SERVER_PID")
-measure "SQLite (synchronous=NORMAL)" "$ERRAND_SERVER_URL"
+if runs memory; then
+    start_errand memory "$work" "$bin" serve --port 0 --store memory "${limits[@]}" || die "errand did not start"
+    pids=("$ERRAND_SERVER_PID")
+    measure "memory" "$ERRAND_SERVER_URL"
+fi
+
+if runs sqlite; then
+    start_errand sqlite "$work" "$bin" serve --port 0 --store "sqlite:$work/tasks.sqlite" "${limits[@]}" \
+        || die "errand did not start"
+    pids=("$ERRAND_SERVER_PID")
+    measure "SQLite (synchronous=NORMAL)" "$ERRAND_SERVER_URL"
+fi
 
 "${psql[@]}" -c "CREATE DATABASE one_node" -c "CREATE DATABASE two_nodes"
 base=${PG_URL%/*}
-start_errand pg-1 "$work" "$bin" serve --port 0 --store "$base/one_node" --node n1 "${limits[@]}" \
-    || die "errand did not start"
-pids=("$ERRAND_SERVER_PID")
-measure "PostgreSQL, 1 node (durable)" "$ERRAND_SERVER_URL"
+if runs pg1; then
+    start_errand pg-1 "$work" "$bin" serve --port 0 --store "$base/one_node" --node n1 "${limits[@]}" \
+        || die "errand did not start"
+    pids=("$ERRAND_SERVER_PID")
+    measure "PostgreSQL, 1 node (durable)" "$ERRAND_SERVER_URL"
+fi
 
-start_errand pg-a "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node a "${limits[@]}" \
-    || die "errand did not start"
-pids=("$ERRAND_SERVER_PID")
-url_a=$ERRAND_SERVER_URL
-start_errand pg-b "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node b "${limits[@]}" \
-    || die "errand did not start"
-pids+=("$ERRAND_SERVER_PID")
-url_b=$ERRAND_SERVER_URL
-"$bin" worker --store "$base/two_nodes" --node w --log-level error >"$work/worker.out" 2>"$work/worker.err" &
-pids+=("$!")
-measure "PostgreSQL, 2 nodes + worker" "$url_a" "$url_b"
+if runs pg2; then
+    start_errand pg-a "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node a "${limits[@]}" \
+        || die "errand did not start"
+    pids=("$ERRAND_SERVER_PID")
+    url_a=$ERRAND_SERVER_URL
+    start_errand pg-b "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node b "${limits[@]}" \
+        || die "errand did not start"
+    pids+=("$ERRAND_SERVER_PID")
+    url_b=$ERRAND_SERVER_URL
+    "$bin" worker --store "$base/two_nodes" --node w --log-level error >"$work/worker.out" 2>"$work/worker.err" &
+    pids+=("$!")
+    measure "PostgreSQL, 2 nodes + worker" "$url_a" "$url_b"
+fi
 echo "sub/s: tasks accepted per second of wrk; done/s: completed tasks per second from the first request to the"
 echo "last completion; errand µs / pg µs: CPU per completed task of the Errand processes / the PostgreSQL server."
