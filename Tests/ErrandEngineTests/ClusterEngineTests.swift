@@ -294,3 +294,30 @@ import Testing
         await node.shutdown()
     }
 }
+
+/// The cluster's counts are read once per `countsMaxAge`, however many callers want them at once.
+@Suite struct ClusterCountsTests {
+    /// Every submission checks the cluster's caps against the counts. When they are stale, the first caller reads
+    /// them; the others answer from the counts read before instead of sending a read each.
+    @Test func staleCountsAreReadOnceWhileManyCallersAsk() async throws {
+        let store = FaultyClusterStore()
+        let timerClock = ManualTimerClock()
+        let node = makeNode("A", store: store, slots: 0, timerClock: timerClock)
+        try await node.start()
+        let readsAtStart = store.countReads.value
+        _ = try await node.submit(submission("instant"))
+        store.holdingCounts.store(true, ordering: .relaxed)
+        timerClock.advance(by: .seconds(2))  // past countsMaxAge (1 s)
+        let reading = Task { await node.statistics() }
+        #expect(await eventually { store.countReads.value == readsAtStart + 1 })
+        // The read hangs in the store; these answer without it, from the counts read at start plus the submission.
+        for _ in 0..<5 {
+            #expect(await node.statistics().queued == 1)
+        }
+        #expect(store.countReads.value == readsAtStart + 1)
+        store.countsGate.open()
+        #expect(await reading.value.queued == 1)
+        #expect(store.countReads.value == readsAtStart + 1)
+        await node.shutdown()
+    }
+}

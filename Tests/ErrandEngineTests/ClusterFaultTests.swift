@@ -61,7 +61,17 @@ final class FaultyClusterStore: ClusterStore {
         return try await base.task(id)
     }
     func list(_ query: TaskStoreQuery) async throws -> [TaskRecord] { try await base.list(query) }
-    func counts() async throws -> [TaskStatus: Int] { try await base.counts() }
+    /// Count reads that reached the store.
+    let countReads = Counter()
+    /// While closed, count reads wait for it (``holdingCounts``).
+    let countsGate = Gate()
+    let holdingCounts = Atomic<Bool>(false)
+
+    func counts() async throws -> [TaskStatus: Int] {
+        countReads.increment()
+        if holdingCounts.load(ordering: .relaxed) { await countsGate.wait() }
+        return try await base.counts()
+    }
     func activeCount(ownerKey: String) async throws -> Int { try await base.activeCount(ownerKey: ownerKey) }
     func queuedCount(ownerKey: String) async throws -> Int { try await base.queuedCount(ownerKey: ownerKey) }
     func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws {

@@ -69,9 +69,15 @@ extension ClusterEngine {
     /// Counts for metrics and readiness: tasks per status in the whole cluster (read at most
     /// ``ClusterEngineConfiguration/countsMaxAge`` ago; `queued` includes tasks waiting out a retry backoff) and the
     /// attempts this node runs.
+    ///
+    /// One read at a time: while a read is in flight, other callers (every submission checks the cluster's caps)
+    /// get the counts read before, so a burst of submissions sends one count to the store, not one each.
     public func statistics() async -> TaskStatistics {
         var counts = cachedCounts?.counts ?? [:]
-        if cachedCounts.map({ timer.clock.now - $0.at > configuration.countsMaxAge }) ?? true {
+        let stale = cachedCounts.map { timer.clock.now - $0.at > configuration.countsMaxAge } ?? true
+        if stale, !countingTasks || cachedCounts == nil {
+            countingTasks = true
+            defer { countingTasks = false }
             do {
                 counts = try await store.counts()
                 cachedCounts = (counts, timer.clock.now)

@@ -80,6 +80,8 @@ public actor ClusterEngine {
     /// could not be read, or the last one failed.
     var fullResyncDue = false
     var cachedCounts: (counts: [TaskStatus: Int], at: Duration)?
+    /// Whether ``statistics()`` is reading the counts from the store.
+    var countingTasks = false
     var reaping = false
     /// Lease handling after the store was unreachable: see ``reclaimExpiredLeases()``.
     var leaseRecovery = LeaseRecovery()
