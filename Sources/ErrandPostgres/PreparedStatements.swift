@@ -41,23 +41,26 @@ extension PreparedStatements {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[],
                     $7::bool[], $8::text[], $9::bool[], $10::text[], $11::bigint[], $12::bigint[], $13::bool[],
                     $14::bigint[], $15::bigint[], $16::bytea[], $17::text[], $18::bool[], $19::bigint[], $20::text[],
-                    $22::bool[], $23::text[], $24::bigint[], $25::bigint[])
+                    $22::bool[], $23::text[], $24::bigint[], $25::bigint[], $26::bigint[])
                     WITH ORDINALITY AS u(id, status, owner_key, principal, has_principal, team, has_team, session,
                         has_session, target, created_at, expires_at, expires, priority, attempt, record, parent,
-                        has_parent, owner_limit, origin, start, start_node, started_at, lease_until, n)),
+                        has_parent, owner_limit, origin, start, start_node, started_at, lease_until, spare, n)),
             active AS (
                 SELECT owner_key, count(*) AS active FROM errand_tasks
                 WHERE owner_key IN (SELECT owner_key FROM u) AND status IN \(PostgresSchema.unfinishedStatuses)
                 GROUP BY owner_key),
-            -- A task may start at once only when no runnable task waits before it (checked only if one may).
+            -- A task may start at once when its node has a spare slot for each runnable task waiting before it
+            -- (counted only if one may start, up to one past the largest spare).
             waiting AS (
-                SELECT (SELECT bool_or(start) FROM u) AND EXISTS (
+                SELECT count(*) AS queued FROM (
                     SELECT 1 FROM errand_tasks
-                    WHERE status = 'queued' AND run_after <= (SELECT max(started_at) FROM u)) AS queued),
+                    WHERE (SELECT bool_or(start) FROM u) AND status = 'queued'
+                        AND run_after <= (SELECT max(started_at) FROM u)
+                    LIMIT (SELECT coalesce(max(spare) + 1, 0) FROM u WHERE start)) AS runnable),
             ranked AS (
                 SELECT u.*, coalesce(active.active, 0)
                         + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before,
-                    u.start AND NOT coalesce(waiting.queued, false) AS starts
+                    u.start AND waiting.queued <= u.spare AS starts
                 FROM u LEFT JOIN active USING (owner_key) CROSS JOIN waiting),
             -- Started: stored as a claim stores it (see the claim statement and TaskColumns).
             inserted AS (
@@ -101,7 +104,7 @@ extension PreparedStatements {
 
         func makeBindings() throws -> PostgresBindings {
             let records = tasks.map(\.task)
-            var bindings = PostgresBindings(capacity: 25)
+            var bindings = PostgresBindings(capacity: 26)
             bindings.append(records.map(\.id.rawValue))
             bindings.append(records.map(\.status.rawValue))
             bindings.append(records.map(\.owner.quotaKey))
@@ -127,6 +130,7 @@ extension PreparedStatements {
             bindings.append(tasks.map { $0.start.map { ClusterSignalPayload.sanitizedNode($0.node) } ?? "" })
             bindings.append(tasks.map { $0.start?.nowMs ?? 0 })
             bindings.append(tasks.map { $0.start.map { $0.nowMs + $0.leaseMs } ?? 0 })
+            bindings.append(tasks.map { Int64($0.start?.spareSlots ?? 0) })
             return bindings
         }
 

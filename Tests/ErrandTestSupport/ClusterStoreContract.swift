@@ -235,6 +235,16 @@ extension ClusterStoreContract {
         let refused = queuedRecord(target: "refused")
         #expect(
             try await store.insert(refused, origin: "A", ownerLimit: 1, start: start) == .ownerAtLimit(active: 3))
+        // Unless the node has a free slot for each runnable task as well: starting this one delays none of them.
+        var roomy = start
+        roomy.spareSlots = 2
+        let spared = queuedRecord(target: "spared")
+        let sparedOutcome = try await store.insert(spared, origin: "A", ownerLimit: 10, start: roomy)
+        #expect(sparedOutcome.startedRecord == spared.startingNextAttempt(at: 2_000), "\(sparedOutcome)")
+        var tight = start
+        tight.spareSlots = 1
+        let crowded = queuedRecord(target: "crowded")
+        #expect(try await store.insert(crowded, origin: "A", ownerLimit: 10, start: tight) == .inserted)
         // B heard of the started task's creation as working, and of no wake for it.
         let marker = queuedRecord()
         try await store.insert(marker, origin: "C")
@@ -242,6 +252,14 @@ extension ClusterStoreContract {
         #expect(seen.contains(.changed(record.id, .created, status: .working)))
         let afterStart = seen.drop { $0 != .changed(record.id, .created, status: .working) }.dropFirst()
         #expect(afterStart.first != .wake, "\(seen)")
+    }
+}
+
+extension ClusterInsertOutcome {
+    /// The task as stored, when it started at once.
+    var startedRecord: TaskRecord? {
+        guard case .started(let claimed) = self else { return nil }
+        return claimed.record
     }
 }
 

@@ -5,8 +5,8 @@ extension ClusterEngine {
     /// Creates a task in the shared store and returns at once, before any work is done.
     ///
     /// The task is stored and announced to the other nodes. If this node has a free worker slot (and the owner
-    /// has no `concurrentTasks` limit), the store starts it here in the same statement unless runnable tasks are
-    /// queued before it (``ImmediateStart``); otherwise it is stored `queued` and this node claims right away if
+    /// has no `concurrentTasks` limit), the store starts it here in the same statement unless more runnable tasks
+    /// are queued before it than this node has other free slots (``ImmediateStart``); otherwise it is stored `queued` and this node claims right away if
     /// it has a free slot (the task may then come back `working`), else a node with a free slot claims it. The
     /// requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`).
     ///
@@ -43,10 +43,12 @@ extension ClusterEngine {
             history: [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)],
             requestMeta: submission.requestMeta, parent: submission.parent)
         // With a free slot, and no per-owner concurrency to weigh, the store may start the task here at once
-        // (when nothing runnable waits before it): one statement instead of an insert and then a claim.
+        // (when this node has a slot for every runnable task waiting before it as well): one statement instead of
+        // an insert and then a claim.
         let start: ImmediateStart? =
             lifecycle == .started && freeSlots > 0 && ownerLimits.concurrentTasks == nil
-            ? ImmediateStart(node: node, nowMs: now, leaseMs: configuration.leaseMs) : nil
+            ? ImmediateStart(node: node, nowMs: now, leaseMs: configuration.leaseMs, spareSlots: freeSlots - 1)
+            : nil
         if start != nil { heldSlots += 1 }
         let outcome: ClusterInsertOutcome
         do {

@@ -215,11 +215,15 @@ public struct ImmediateStart: Sendable, Hashable {
     /// Now, for the claim's time and for which queued tasks count as runnable.
     public var nowMs: Int64
     public var leaseMs: Int64
+    /// The node's other free worker slots. The task starts at once when at most this many runnable tasks are
+    /// queued: the node can take each of them too, so starting this one first delays none of them.
+    public var spareSlots: Int
 
-    public init(node: String, nowMs: Int64, leaseMs: Int64) {
+    public init(node: String, nowMs: Int64, leaseMs: Int64, spareSlots: Int = 0) {
         self.node = node
         self.nowMs = nowMs
         self.leaseMs = leaseMs
+        self.spareSlots = spareSlots
     }
 }
 

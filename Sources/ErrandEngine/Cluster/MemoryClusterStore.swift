@@ -115,18 +115,18 @@ public final class MemoryClusterStore: ClusterStore {
     {
         try state.withLock { state throws(MemoryClusterStoreError) in
             guard state.rows[task.id] == nil else { throw .duplicateID(task.id) }
-            // One pass over the rows (tests hold thousands): the owner's unfinished tasks, and whether a runnable
-            // task waits.
+            // One pass over the rows (tests hold thousands): the owner's unfinished tasks, and the runnable tasks
+            // that wait.
             let ownerKey = task.owner.quotaKey
             let nowMs = start?.nowMs ?? .min
             var active = 0
-            var runnableWaits = false
+            var runnable = 0
             for row in state.rows.values where !row.record.status.isTerminal {
                 if row.record.owner.quotaKey == ownerKey { active += 1 }
-                if row.record.status == .queued && row.runAfterMs <= nowMs { runnableWaits = true }
+                if row.record.status == .queued && row.runAfterMs <= nowMs { runnable += 1 }
             }
             guard active < ownerLimit else { return .ownerAtLimit(active: active) }
-            if let start, !runnableWaits, let started = task.startingNextAttempt(at: start.nowMs) {
+            if let start, runnable <= start.spareSlots, let started = task.startingNextAttempt(at: start.nowMs) {
                 state.lastFence += 1
                 let lease = TaskLease(taskID: task.id, fence: state.lastFence)
                 var row = MemoryClusterState.Row(record: started)
