@@ -41,10 +41,10 @@ extension PreparedStatements {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[],
                     $7::bool[], $8::text[], $9::bool[], $10::text[], $11::bigint[], $12::bigint[], $13::bool[],
                     $14::bigint[], $15::bigint[], $16::bytea[], $17::text[], $18::bool[], $19::bigint[], $20::text[],
-                    $22::bool[], $23::text[], $24::bigint[], $25::bigint[], $26::bigint[])
+                    $22::bool[], $23::text[], $24::bigint[], $25::bigint[], $26::bigint[], $27::bigint[])
                     WITH ORDINALITY AS u(id, status, owner_key, principal, has_principal, team, has_team, session,
                         has_session, target, created_at, expires_at, expires, priority, attempt, record, parent,
-                        has_parent, owner_limit, origin, start, start_node, started_at, lease_until, spare, n)),
+                        has_parent, owner_limit, origin, start, start_node, started_at, lease_until, spare, concurrent, n)),
             active AS (
                 SELECT owner_key, count(*) AS active FROM errand_tasks
                 WHERE owner_key IN (SELECT owner_key FROM u) AND status IN \(PostgresSchema.unfinishedStatuses)
@@ -57,11 +57,15 @@ extension PreparedStatements {
                     WHERE (SELECT bool_or(start) FROM u) AND status = 'queued'
                         AND run_after <= (SELECT max(started_at) FROM u)
                     LIMIT (SELECT coalesce(max(spare) + 1, 0) FROM u WHERE start)) AS runnable),
+            -- And only while the owner's unfinished tasks (so at least its running ones) are below its
+            -- concurrentTasks.
             ranked AS (
-                SELECT u.*, coalesce(active.active, 0)
-                        + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before,
-                    u.start AND waiting.queued <= u.spare AS starts
-                FROM u LEFT JOIN active USING (owner_key) CROSS JOIN waiting),
+                SELECT b.*, b.start AND waiting.queued <= b.spare AND b.before < b.concurrent AS starts
+                FROM (
+                    SELECT u.*, coalesce(active.active, 0)
+                            + row_number() OVER (PARTITION BY u.owner_key ORDER BY u.n) - 1 AS before
+                    FROM u LEFT JOIN active USING (owner_key)) AS b
+                CROSS JOIN waiting),
             -- Started: stored as a claim stores it (see the claim statement and TaskColumns).
             inserted AS (
                 INSERT INTO errand_tasks (id, status, owner_key, principal, team, session, target, created_at,
@@ -104,7 +108,7 @@ extension PreparedStatements {
 
         func makeBindings() throws -> PostgresBindings {
             let records = tasks.map(\.task)
-            var bindings = PostgresBindings(capacity: 26)
+            var bindings = PostgresBindings(capacity: 27)
             bindings.append(records.map(\.id.rawValue))
             bindings.append(records.map(\.status.rawValue))
             bindings.append(records.map(\.owner.quotaKey))
@@ -131,6 +135,7 @@ extension PreparedStatements {
             bindings.append(tasks.map { $0.start?.nowMs ?? 0 })
             bindings.append(tasks.map { $0.start.map { $0.nowMs + $0.leaseMs } ?? 0 })
             bindings.append(tasks.map { Int64($0.start?.spareSlots ?? 0) })
+            bindings.append(tasks.map { Int64(clamping: $0.start?.ownerConcurrentTasks ?? .max) })
             return bindings
         }
 

@@ -30,29 +30,34 @@ import Testing
         await worker.shutdown()
     }
 
-    /// A submission that waits behind nobody is stored already running here: one store call, no claim. With a
-    /// runnable task queued, or an owner limit on concurrency to weigh, it goes through a claim as before.
-    @Test func aSubmissionThatWaitsBehindNobodyStartsWithoutAClaim() async throws {
+    /// A submission that delays nobody is stored already running here: one store call, no claim. An owner with a
+    /// `concurrentTasks` limit starts at once while its unfinished tasks are below it; at the limit, or with more
+    /// runnable tasks queued than the node has other free slots, it goes through a claim as before.
+    @Test func aSubmissionThatDelaysNobodyStartsWithoutAClaim() async throws {
         let store = FaultyClusterStore()
         let runner = ScriptedRunner()
-        let node = makeNode("A", store: store, runner: runner, slots: 2)
+        let node = makeNode("A", store: store, runner: runner, slots: 3)
         try await node.start()
         let claimsAtStart = store.claims.value
         let first = try await node.submit(submission("gate"))
         #expect(first.status == .working && first.attempt == 1)
         #expect(store.base.lease(of: first.id)?.node == "A")
-        #expect(store.claims.value == claimsAtStart)
         var limited = submission("gate")
-        limited.limits = OwnerLimits(concurrentTasks: 5)
+        limited.limits = OwnerLimits(concurrentTasks: 2)
         let second = try await node.submit(limited)
         #expect(second.status == .working)
-        #expect(store.claims.value > claimsAtStart)
-        // Both slots taken: the next one is queued, and runs once a slot frees.
-        let third = try await node.submit(submission("instant"))
+        #expect(store.claims.value == claimsAtStart)
+        // The owner has 2 unfinished tasks, its limit: queued, and the claim that follows leaves it queued.
+        let third = try await node.submit(limited)
         #expect(third.status == .queued)
+        #expect(store.claims.value > claimsAtStart)
+        // One slot is free, but a runnable task waits and no other slot would be left for it: queued too.
+        let fourth = try await node.submit(submission("instant"))
+        #expect(fourth.status == .queued)
         runner.gate.open()
-        #expect(try await ended(node, third.id).status == .completed)
-        #expect(try await ended(node, first.id).status == .completed)
+        for id in [first.id, second.id, third.id, fourth.id] {
+            #expect(try await ended(node, id).status == .completed)
+        }
         await node.shutdown()
     }
 

@@ -245,6 +245,16 @@ extension ClusterStoreContract {
         tight.spareSlots = 1
         let crowded = queuedRecord(target: "crowded")
         #expect(try await store.insert(crowded, origin: "A", ownerLimit: 10, start: tight) == .inserted)
+        // An owner limited to N concurrent tasks starts at once only while it has fewer than N unfinished ones:
+        // here 5 (`earlier`, `waiting`, `behind`, `spared`, `crowded`), then 6.
+        var roomier = start
+        roomier.spareSlots = 4
+        roomier.ownerConcurrentTasks = 5
+        #expect(try await store.insert(queuedRecord(), origin: "A", ownerLimit: 10, start: roomier) == .inserted)
+        roomier.ownerConcurrentTasks = 7
+        let within = queuedRecord(target: "within")
+        let withinOutcome = try await store.insert(within, origin: "A", ownerLimit: 10, start: roomier)
+        #expect(withinOutcome.startedRecord == within.startingNextAttempt(at: 2_000), "\(withinOutcome)")
         // B heard of the started task's creation as working, and of no wake for it.
         let marker = queuedRecord()
         try await store.insert(marker, origin: "C")

@@ -4,9 +4,9 @@ import Logging
 extension ClusterEngine {
     /// Creates a task in the shared store and returns at once, before any work is done.
     ///
-    /// The task is stored and announced to the other nodes. If this node has a free worker slot (and the owner
-    /// has no `concurrentTasks` limit), the store starts it here in the same statement unless more runnable tasks
-    /// are queued before it than this node has other free slots (``ImmediateStart``); otherwise it is stored `queued` and this node claims right away if
+    /// The task is stored and announced to the other nodes. If this node has a free worker slot, the store starts
+    /// it here in the same statement unless more runnable tasks are queued before it than this node has other free
+    /// slots, or the owner's unfinished tasks reach its `concurrentTasks` (``ImmediateStart``); otherwise it is stored `queued` and this node claims right away if
     /// it has a free slot (the task may then come back `working`), else a node with a free slot claims it. The
     /// requested ttl is clamped to `minTTLMs...maxTTLMs` (`nil` → `defaultTTLMs`).
     ///
@@ -42,13 +42,14 @@ extension ClusterEngine {
             attempt: 0, priority: submission.priority,
             history: [TaskHistoryEntry(at: now, status: .queued, message: message, attempt: 0)],
             requestMeta: submission.requestMeta, parent: submission.parent)
-        // With a free slot, and no per-owner concurrency to weigh, the store may start the task here at once
-        // (when this node has a slot for every runnable task waiting before it as well): one statement instead of
-        // an insert and then a claim.
+        // With a free slot, the store may start the task here at once (when this node has a slot for every
+        // runnable task waiting before it as well, and the owner is clearly within its concurrentTasks): one
+        // statement instead of an insert and then a claim.
         let start: ImmediateStart? =
-            lifecycle == .started && freeSlots > 0 && ownerLimits.concurrentTasks == nil
-            ? ImmediateStart(node: node, nowMs: now, leaseMs: configuration.leaseMs, spareSlots: freeSlots - 1)
-            : nil
+            lifecycle == .started && freeSlots > 0
+            ? ImmediateStart(
+                node: node, nowMs: now, leaseMs: configuration.leaseMs, spareSlots: freeSlots - 1,
+                ownerConcurrentTasks: ownerLimits.concurrentTasks) : nil
         if start != nil { heldSlots += 1 }
         let outcome: ClusterInsertOutcome
         do {

@@ -218,12 +218,16 @@ public struct ImmediateStart: Sendable, Hashable {
     /// The node's other free worker slots. The task starts at once when at most this many runnable tasks are
     /// queued: the node can take each of them too, so starting this one first delays none of them.
     public var spareSlots: Int
+    /// The owner's `concurrentTasks`, if any. The task starts at once only while the owner's unfinished tasks
+    /// (queued ones included, so at least its running ones) are fewer.
+    public var ownerConcurrentTasks: Int?
 
-    public init(node: String, nowMs: Int64, leaseMs: Int64, spareSlots: Int = 0) {
+    public init(node: String, nowMs: Int64, leaseMs: Int64, spareSlots: Int = 0, ownerConcurrentTasks: Int? = nil) {
         self.node = node
         self.nowMs = nowMs
         self.leaseMs = leaseMs
         self.spareSlots = spareSlots
+        self.ownerConcurrentTasks = ownerConcurrentTasks
     }
 }
 

@@ -126,7 +126,9 @@ public final class MemoryClusterStore: ClusterStore {
                 if row.record.status == .queued && row.runAfterMs <= nowMs { runnable += 1 }
             }
             guard active < ownerLimit else { return .ownerAtLimit(active: active) }
-            if let start, runnable <= start.spareSlots, let started = task.startingNextAttempt(at: start.nowMs) {
+            if let start, runnable <= start.spareSlots, active < start.ownerConcurrentTasks ?? .max,
+                let started = task.startingNextAttempt(at: start.nowMs)
+            {
                 state.lastFence += 1
                 let lease = TaskLease(taskID: task.id, fence: state.lastFence)
                 var row = MemoryClusterState.Row(record: started)
