@@ -37,7 +37,7 @@ extension PostgresClusterStore {
     {
         try Self.checkRequestID(requestID)
         let payload = ClusterSignalPayload.inputAnswered(taskID: taskID, requestID: requestID, origin: origin)
-        let rows = try await rows(
+        let rows = try await committedRows(
             """
             WITH answered AS (
                 UPDATE errand_input_requests SET response = \(JSONWriter.string(response))
@@ -49,7 +49,7 @@ extension PostgresClusterStore {
     }
 
     public func takeInputAnswer(taskID: TaskID, requestID: String) async throws -> JSONValue? {
-        let rows = try await rows(
+        let rows = try await committedRows(
             """
             DELETE FROM errand_input_requests
             WHERE task_id = \(taskID.rawValue) AND request_id = \(requestID) AND response IS NOT NULL

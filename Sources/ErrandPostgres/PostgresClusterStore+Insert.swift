@@ -46,7 +46,7 @@ extension PostgresClusterStore {
         _ batch: [NewTask], client: PostgresClient, channel: String, logger: Logger, deadline: Duration
     ) async throws(PostgresClusterStoreError) -> [InsertOutcome] {
         guard !batch.isEmpty else { return [] }
-        let rows = try await rows(
+        let rows = try await committedRows(
             client: client, logger: logger, deadline: deadline, PreparedStatements.InsertTasks(batch, channel: channel))
         var results: [String: (active: Int64, stored: Bool, fence: Int64?)] = [:]
         for case let row? in rows { results[row.id] = (row.active, row.stored, row.fence) }

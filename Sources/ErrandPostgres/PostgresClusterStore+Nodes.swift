@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresClusterStore {
     public func recordHeartbeat(_ heartbeat: NodeHeartbeat) async throws {
         let node = ClusterSignalPayload.sanitizedNode(heartbeat.node)
-        _ = try await rows(
+        _ = try await committedRows(
             """
             INSERT INTO errand_nodes (node, worker_slots, running, seen_at)
             VALUES (\(node), \(Int64(heartbeat.workerSlots)), \(Int64(heartbeat.running)), \(heartbeat.seenAtMs))
@@ -27,6 +27,6 @@ extension PostgresClusterStore {
     }
 
     public func removeHeartbeat(node: String) async throws {
-        _ = try await rows("DELETE FROM errand_nodes WHERE node = \(ClusterSignalPayload.sanitizedNode(node))")
+        _ = try await committedRows("DELETE FROM errand_nodes WHERE node = \(ClusterSignalPayload.sanitizedNode(node))")
     }
 }

@@ -18,7 +18,7 @@ extension PostgresClusterStore {
     public func setOwnerLimits(_ limits: OwnerLimits, ownerKey: String) async throws {
         let concurrent = limits.concurrentTasks.map(Int64.init)
         let queued = limits.queuedTasks.map(Int64.init)
-        _ = try await rows(
+        _ = try await committedRows(
             """
             INSERT INTO errand_owners (owner_key, concurrent_tasks, queued_tasks)
             VALUES (\(ownerKey), \(concurrent), \(queued))

@@ -21,7 +21,7 @@ extension PostgresClusterStore {
         _ writes: [FencedWrite], client: PostgresClient, channel: String, logger: Logger, deadline: Duration
     ) async throws(PostgresClusterStoreError) -> Set<TaskID> {
         guard !writes.isEmpty else { return [] }
-        let ids = try await rows(
+        let ids = try await committedRows(
             client: client, logger: logger, deadline: deadline,
             PreparedStatements.FencedWrites(writes, channel: channel))
         return Set(ids.map { TaskID($0) })

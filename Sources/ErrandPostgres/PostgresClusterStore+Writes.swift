@@ -75,7 +75,7 @@ extension PostgresClusterStore {
     public func delete(_ ids: [TaskID], origin: String) async throws -> [TaskRecord] {
         guard !ids.isEmpty else { return [] }
         let prefix = ClusterSignalPayload.sanitizedNode(origin) + "|d|"
-        return try await rows(
+        return try await committedRows(
             """
             WITH deleted AS (
                 DELETE FROM errand_tasks

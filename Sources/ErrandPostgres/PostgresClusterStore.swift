@@ -104,7 +104,7 @@ public final class PostgresClusterStore: ClusterStore {
 // MARK: - Running statements
 
 extension PostgresClusterStore {
-    /// Every row `query` returns.
+    /// Every row `query` returns; for reads (a statement that writes uses ``committedRows(_:)-(PostgresQuery)``).
     func rows(_ query: PostgresQuery) async throws(PostgresClusterStoreError) -> [PostgresRow] {
         try await Self.rows(client: client, logger: logger, deadline: configuration.callTimeout, query)
     }
@@ -141,6 +141,43 @@ extension PostgresClusterStore {
                 var rows: [Statement.Row] = []
                 for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
                 return rows
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Every row a statement that writes returns, once its transaction committed.
+    ///
+    /// PostgreSQL sends a statement's rows and CommandComplete before it commits the statement's implicit
+    /// transaction, and postgres-nio ends the call there: a commit that then fails (or a crash before the commit is
+    /// flushed) would lose a write the caller was told was stored. In an explicit transaction the answer to
+    /// `COMMIT` comes after the commit, so a write returns only once it is durable.
+    func committedRows(_ query: PostgresQuery) async throws(PostgresClusterStoreError) -> [PostgresRow] {
+        let logger = logger
+        return try await transaction { connection in try await connection.rows(query, logger: logger) }
+    }
+
+    /// Every row a prepared `statement` that writes returns, decoded, once its transaction committed (see
+    /// ``committedRows(_:)-(PostgresQuery)``).
+    func committedRows<Statement: PostgresPreparedStatement>(_ statement: Statement)
+        async throws(PostgresClusterStoreError) -> [Statement.Row] where Statement.Row: Sendable
+    {
+        try await Self.committedRows(client: client, logger: logger, deadline: configuration.callTimeout, statement)
+    }
+
+    /// Every row a prepared `statement` that writes returns, decoded, once its transaction committed, on a
+    /// connection of `client`'s pool (which prepares it once per connection), within `deadline`.
+    static func committedRows<Statement: PostgresPreparedStatement>(
+        client: PostgresClient, logger: Logger, deadline: Duration, _ statement: Statement
+    ) async throws(PostgresClusterStoreError) -> [Statement.Row] where Statement.Row: Sendable {
+        do {
+            return try await withDeadline(deadline) {
+                try await client.withTransaction(logger: logger) { connection in
+                    var rows: [Statement.Row] = []
+                    for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                    return rows
+                }
             }
         } catch {
             throw Self.mapped(error)
