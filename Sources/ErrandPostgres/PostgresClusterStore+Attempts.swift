@@ -17,21 +17,36 @@ extension PostgresClusterStore {
     /// commit message). `turns` is materialized so that an owner's running count is read once, which also keeps
     /// the plan's cost below the JIT threshold.
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
-        guard limit > 0 else { return [] }
+        try await claimBatch(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs).tasks
+    }
+
+    /// ``claim(node:limit:nowMs:leaseMs:)``, and whether queued tasks remain: counted in the same statement, up to
+    /// one past the claimed ones.
+    public func claimBatch(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> ClaimBatch {
+        guard limit > 0 else { return ClaimBatch(tasks: [], queuedRemain: true) }
         let node = ClusterSignalPayload.sanitizedNode(node)
-        let rows = try await rows(
+        let rows = try await committedRows(
             PreparedStatements.Claim(
                 limit: limit, nowMs: nowMs, node: node, leaseUntilMs: nowMs + leaseMs, channel: channel))
         var result: [(task: ClaimedTask, order: ClaimOrder)] = []
         result.reserveCapacity(rows.count)
+        var queuedRemain = true
         for row in rows {
+            let cells = row.makeRandomAccess()
+            do {
+                queuedRemain = try cells[TaskColumns.count + 5].decode(Bool.self)
+                if try cells[0].decode(String?.self) == nil { continue }  // nothing claimed
+            } catch {
+                throw PostgresClusterStoreError.database("a claim returned no queue state: \(error)")
+            }
             let record = try TaskColumns.decode(row)
             let fence = try Self.fence(of: row)
             let task = ClaimedTask(record: record, lease: TaskLease(taskID: record.id, fence: fence))
             result.append((task, try ClaimOrder(row)))
         }
         // The order the rows were picked in (RETURNING does not keep it).
-        return result.sorted { $0.order.precedes($1.order, $0.task.record, $1.task.record) }.map(\.task)
+        let tasks = result.sorted { $0.order.precedes($1.order, $0.task.record, $1.task.record) }.map(\.task)
+        return ClaimBatch(tasks: tasks, queuedRemain: queuedRemain)
     }
 
     /// A claimed row's place in its claim: its rank among its owner's tasks of its priority, and the owner's turn.
@@ -80,7 +95,7 @@ extension PostgresClusterStore {
     public func renew(node: String, leases: [TaskLease], untilMs: Int64) async throws -> Set<TaskID> {
         guard !leases.isEmpty else { return [] }
         let node = ClusterSignalPayload.sanitizedNode(node)
-        let rows = try await rows(
+        let rows = try await committedRows(
             """
             UPDATE errand_tasks AS t SET lease_until = \(untilMs)
             FROM unnest(\(leases.map(\.taskID.rawValue))::text[], \(leases.map(\.fence))::bigint[]) AS u(id, fence)

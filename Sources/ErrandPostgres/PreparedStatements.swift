@@ -217,9 +217,10 @@ extension PreparedStatements {
 }
 
 extension PreparedStatements {
-    /// A claim (see ``PostgresClusterStore/claim(node:limit:nowMs:leaseMs:)``): planning it took about as long
-    /// as running it, so it is prepared once per pooled connection. Each row: ``TaskColumns/select`` (qualified),
-    /// the fencing token, the signal, then the owner's rank, turn and key.
+    /// A claim (see ``PostgresClusterStore/claimBatch(node:limit:nowMs:leaseMs:)``): planning it took about as
+    /// long as running it, so it is prepared once per pooled connection. Each row: ``TaskColumns/select``
+    /// (qualified), the fencing token, the signal, the owner's rank, turn and key, then whether queued tasks remain;
+    /// a claim that took nothing returns one row, of NULLs but the last.
     struct Claim: PostgresPreparedStatement {
         static let name = "errand_claim"
         static let sql = """
@@ -264,13 +265,21 @@ extension PreparedStatements {
                 SELECT owner_key, (SELECT nextval('errand_owner_turn')) * 1000000
                     + row_number() OVER (ORDER BY max(turn_rank), min(turn), owner_key)
                 FROM picked GROUP BY owner_key ORDER BY owner_key
-                ON CONFLICT (owner_key) DO UPDATE SET turn = excluded.turn)
-            UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = $2,
-                lease_node = $3, lease_until = $4, fence = nextval('errand_fence')
-            FROM picked WHERE t.id = picked.id
-            RETURNING \(TaskColumns.qualifiedSelect),
-                t.fence, pg_notify($5, $3 || '|s|' || t.id || '|working|'), picked.turn_rank, picked.turn,
-                picked.owner_key
+                ON CONFLICT (owner_key) DO UPDATE SET turn = excluded.turn),
+            claimed AS (
+                UPDATE errand_tasks AS t SET status = 'working', attempt = t.attempt + 1, started_at = $2,
+                    lease_node = $3, lease_until = $4, fence = nextval('errand_fence')
+                FROM picked WHERE t.id = picked.id
+                RETURNING \(TaskColumns.qualifiedSelect),
+                    t.fence, pg_notify($5, $3 || '|s|' || t.id || '|working|'), picked.turn_rank, picked.turn,
+                    picked.owner_key),
+            -- Queued tasks besides the claimed ones (the statement still sees those as queued), runnable or not.
+            remain AS (
+                SELECT count(*) > (SELECT count(*) FROM picked) AS queued FROM (
+                    SELECT 1 FROM errand_tasks WHERE status = 'queued' LIMIT (SELECT count(*) FROM picked) + 1)
+                    AS q)
+            -- One row per claimed task, or one row of NULLs when none was: each carries `remain` last.
+            SELECT claimed.*, remain.queued FROM remain LEFT JOIN claimed ON true
             """
         typealias Row = PostgresRow
 

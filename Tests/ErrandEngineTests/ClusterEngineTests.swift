@@ -36,7 +36,8 @@ import Testing
     @Test func aSubmissionThatDelaysNobodyStartsWithoutAClaim() async throws {
         let store = FaultyClusterStore()
         let runner = ScriptedRunner()
-        let node = makeNode("A", store: store, runner: runner, slots: 3)
+        let clock = ManualClock()
+        let node = makeNode("A", store: store, runner: runner, slots: 3, clock: clock)
         try await node.start()
         let claimsAtStart = store.claims.value
         let first = try await node.submit(submission("gate"))
@@ -51,7 +52,9 @@ import Testing
         let third = try await node.submit(limited)
         #expect(third.status == .queued)
         #expect(store.claims.value > claimsAtStart)
-        // One slot is free, but a runnable task waits and no other slot would be left for it: queued too.
+        // One slot is free, but a runnable task waits and no other slot would be left for it: queued too (and
+        // the claim that follows takes the older `third` once this submission lifts the owner's limit).
+        clock.advance(byMs: 1)
         let fourth = try await node.submit(submission("instant"))
         #expect(fourth.status == .queued)
         runner.gate.open()
@@ -59,6 +62,30 @@ import Testing
             #expect(try await ended(node, id).status == .completed)
         }
         await node.shutdown()
+    }
+
+    /// A freed slot claims only while work may wait: finishing a task with nothing queued sends no claim; a task
+    /// queued behind a full node is claimed when the slot frees. Shutting down waits for a claim in flight, so the
+    /// count is final.
+    @Test func aFreedSlotClaimsOnlyWhileWorkMayWait() async throws {
+        let store = FaultyClusterStore()
+        let runner = ScriptedRunner()
+        let node = makeNode("A", store: store, runner: runner, slots: 1)
+        try await node.start()
+        let claimsAtStart = store.claims.value
+        let first = try await node.submit(submission("instant"))
+        #expect(try await ended(node, first.id).status == .completed)
+        #expect(await eventually { await node.statistics().running == 0 })
+        let gated = try await node.submit(submission("gate"))
+        #expect(gated.status == .working)
+        let queued = try await node.submit(submission("instant"))
+        #expect(queued.status == .queued)
+        runner.gate.open()
+        #expect(try await ended(node, queued.id).status == .completed)
+        #expect(await eventually { await node.statistics().running == 0 })
+        await node.shutdown()
+        // One claim: the one that took `queued` when `gated` freed the slot. None when `first` or `queued` ended.
+        #expect(store.claims.value == claimsAtStart + 1)
     }
 
     @Test func aNodeWithAFreeSlotClaimsItsOwnSubmissionAtOnce() async throws {

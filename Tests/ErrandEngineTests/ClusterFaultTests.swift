@@ -86,8 +86,11 @@ final class FaultyClusterStore: ClusterStore {
         try await base.insert(task, origin: origin, ownerLimit: ownerLimit, start: start)
     }
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
+        try await claimBatch(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs).tasks
+    }
+    func claimBatch(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> ClaimBatch {
         claims.increment()
-        return try await base.claim(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs)
+        return try await base.claimBatch(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs)
     }
     func cancel(_ id: TaskID, message: String, nowMs: Int64, origin: String) async throws -> ClusterCancelOutcome {
         try await base.cancel(id, message: message, nowMs: nowMs, origin: origin)

@@ -16,6 +16,7 @@ public enum ClusterStoreContract: String, CaseIterable, Sendable {
     case signalsReachEveryOtherNodeInWriteOrderButNeverTheOrigin
     case inputRequestsAreAnsweredOnceAndDroppedWithTheirAttempt
     case aNewTaskStartsAtOnceOnlyWhenNothingRunnableWaits
+    case aClaimTellsWhetherQueuedTasksRemain
 
     /// Runs the case on `store`, which must be empty.
     public func run(on store: any ClusterStore) async throws {
@@ -29,6 +30,7 @@ public enum ClusterStoreContract: String, CaseIterable, Sendable {
         case .signalsReachEveryOtherNodeInWriteOrderButNeverTheOrigin: try await Self.signals(store)
         case .inputRequestsAreAnsweredOnceAndDroppedWithTheirAttempt: try await Self.inputRequests(store)
         case .aNewTaskStartsAtOnceOnlyWhenNothingRunnableWaits: try await Self.immediateStart(store)
+        case .aClaimTellsWhetherQueuedTasksRemain: try await Self.queueAfterClaim(store)
         }
     }
 
@@ -270,6 +272,32 @@ extension ClusterInsertOutcome {
     var startedRecord: TaskRecord? {
         guard case .started(let claimed) = self else { return nil }
         return claimed.record
+    }
+}
+
+extension ClusterStoreContract {
+    static func queueAfterClaim(_ store: any ClusterStore) async throws {
+        func claim(_ limit: Int) async throws -> ClaimBatch {
+            try await store.claimBatch(node: "A", limit: limit, nowMs: 2_000, leaseMs: 100)
+        }
+        // Nothing queued at all.
+        #expect(try await claim(4) == ClaimBatch(tasks: [], queuedRemain: false))
+        // Three queued, two claimed: one remains; then the last one is claimed and none remains.
+        for index in 0..<3 { try await store.insert(queuedRecord(createdAt: 1_000 + Int64(index)), origin: "A") }
+        let firstTwo = try await claim(2)
+        #expect(firstTwo.tasks.count == 2 && firstTwo.queuedRemain)
+        let last = try await claim(4)
+        #expect(last.tasks.count == 1 && !last.queuedRemain)
+        // Queued but not runnable: an owner at its concurrentTasks, or a retry waiting out its backoff. None is
+        // claimed, and they remain.
+        let busy = TaskOwner(principal: "busy")
+        try await store.setOwnerLimits(OwnerLimits(concurrentTasks: 1), ownerKey: busy.quotaKey)
+        try await store.insert(queuedRecord(owner: busy), origin: "A")
+        #expect(try await claim(4).tasks.count == 1)
+        try await store.insert(queuedRecord(owner: busy), origin: "A")
+        #expect(try await claim(4) == ClaimBatch(tasks: [], queuedRemain: true))
+        // A node that asks for nothing claims nothing and assumes work may remain.
+        #expect(try await claim(0) == ClaimBatch(tasks: [], queuedRemain: true))
     }
 }
 

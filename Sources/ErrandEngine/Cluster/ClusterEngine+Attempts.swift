@@ -9,7 +9,11 @@ extension ClusterEngine {
     /// ``ClusterSignal/wake``, when a retry backoff it set ends, and every ``ClusterEngineConfiguration/pollInterval``.
     /// One claim is in flight at a time; a call during a claim makes the loop claim once more afterwards. Does
     /// nothing unless the engine is started, or on a serve-only node.
+    ///
+    /// A freed slot claims only while work may wait (``slotFreed()``): a call here says it may, and a claim that
+    /// left no queued task in the store says it does not, until the next call.
     public func claimRunnable() async {
+        workMayWait = true
         guard lifecycle == .started, workerSlots > 0 else { return }
         guard !claiming else {
             claimAgain = true
@@ -20,22 +24,32 @@ extension ClusterEngine {
             claimAgain = false
             let free = freeSlots
             guard free > 0 else { break }
-            let claimed: [ClaimedTask]
+            let claimed: ClaimBatch
+            workMayWait = false  // a call while the claim is in flight sets it again
             do {
-                claimed = try await store.claim(
+                claimed = try await store.claimBatch(
                     node: node, limit: free, nowMs: clock.nowMs(), leaseMs: configuration.leaseMs)
             } catch {
+                workMayWait = true
                 logger.error("could not claim work", metadata: ["error": "\(error)"])
                 storeFailed()
                 break
             }
             storeAnswered()
-            for task in claimed { launch(task) }
+            if claimed.queuedRemain { workMayWait = true }
+            for task in claimed.tasks { launch(task) }
         } while claimAgain && lifecycle == .started
         claiming = false
         let waiting = claimEndWaiters
         claimEndWaiters = []
         for waiter in waiting { waiter.resume() }
+    }
+
+    /// A worker slot was freed: claims if work may wait (queued tasks remained after the last claim, or a wake, a
+    /// submission queued here, a takeover, a retry timer or the poll said so since). With nothing queued in the
+    /// cluster a freed slot costs no claim.
+    func slotFreed() async {
+        if workMayWait { await claimRunnable() }
     }
 
     /// Starts one claimed attempt in a new task off the actor and arms its policy timeout.
@@ -173,7 +187,7 @@ extension ClusterEngine {
         }
         if attempts[id]?.serial == serial { attempts[id]?.returned = true }
         releaseIfDone(id, serial: serial)
-        await claimRunnable()
+        await slotFreed()
     }
 
     /// Frees the attempt's slot once its Swift task returned and no final write of it is in flight.
@@ -220,7 +234,7 @@ extension ClusterEngine {
         record.outcome = .error(.internalError("Task \(message)"))
         attempts[id]?.record = record
         await writeFinal(id, serial: serial, record, runAfterMs: nil)
-        await claimRunnable()  // the slot may be free now
+        await slotFreed()  // the slot may be free now
     }
 }
 

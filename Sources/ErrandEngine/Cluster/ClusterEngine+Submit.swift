@@ -83,6 +83,7 @@ extension ClusterEngine {
             // Counted until the next read of the store's counts, so that a burst on this node meets the caps.
             cachedCounts?.counts[.queued, default: 0] += 1
             publish(.created, record)
+            workMayWait = true  // this node does not hear its own wake: a slot freed later claims it
             if freeSlots > 0 { await claimRunnable() }
         }
         return attempts[record.id]?.record ?? record

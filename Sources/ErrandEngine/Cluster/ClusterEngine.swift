@@ -68,6 +68,8 @@ public actor ClusterEngine {
     var heldSlots = 0
     /// Whether something woke the claim loop while a claim was in flight.
     var claimAgain = false
+    /// Whether runnable work may wait in the store, so that a freed slot should claim (``slotFreed()``).
+    var workMayWait = true
     var claimEndWaiters: [CheckedContinuation<Void, Never>] = []
     /// Local `waitForTerminal` calls, per task.
     var waiters: [TaskID: [UInt64: TerminalWaiter]] = [:]

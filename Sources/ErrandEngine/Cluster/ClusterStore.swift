@@ -92,6 +92,12 @@ public protocol ClusterStore: Sendable {
     /// `.changed(.status)` for each. Returns them in claim order.
     func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask]
 
+    /// Claims as ``claim(node:limit:nowMs:leaseMs:)`` does, and tells whether queued tasks remain besides the
+    /// claimed ones (runnable or not: waiting out a retry backoff, or of an owner at its `concurrentTasks`). A node
+    /// whose claim left nothing queued skips the claim when a slot frees: new work comes with a
+    /// ``ClusterSignal/wake``. The default claims and answers `true` (always claim when a slot frees).
+    func claimBatch(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> ClaimBatch
+
     /// Cancels a non-terminal task: applies `cancelled` with `message` at `nowMs` (history included), clears
     /// its lease and fencing token so the running attempt's later writes are refused, and signals
     /// `.changed(.status)` (the node running it sees status `cancelled` and stops the work).
@@ -231,6 +237,17 @@ public struct ImmediateStart: Sendable, Hashable {
     }
 }
 
+/// The tasks a claim took, and whether queued tasks remain (see ``ClusterStore/claimBatch(node:limit:nowMs:leaseMs:)``).
+public struct ClaimBatch: Sendable, Hashable {
+    public var tasks: [ClaimedTask]
+    public var queuedRemain: Bool
+
+    public init(tasks: [ClaimedTask], queuedRemain: Bool) {
+        self.tasks = tasks
+        self.queuedRemain = queuedRemain
+    }
+}
+
 /// What ``ClusterStore/insert(_:origin:ownerLimit:start:)`` did with a new task.
 public enum ClusterInsertOutcome: Sendable, Hashable {
     /// Stored queued and signalled.
@@ -242,6 +259,10 @@ public enum ClusterInsertOutcome: Sendable, Hashable {
 }
 
 extension ClusterStore {
+    public func claimBatch(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> ClaimBatch {
+        ClaimBatch(tasks: try await claim(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs), queuedRemain: true)
+    }
+
     /// Stores a new queued task under an owner limit (no immediate start).
     public func insert(_ task: TaskRecord, origin: String, ownerLimit: Int) async throws -> ClusterInsertOutcome {
         try await insert(task, origin: origin, ownerLimit: ownerLimit, start: nil)

@@ -146,7 +146,11 @@ public final class MemoryClusterStore: ClusterStore {
     }
 
     public func claim(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> [ClaimedTask] {
-        guard limit > 0 else { return [] }
+        try await claimBatch(node: node, limit: limit, nowMs: nowMs, leaseMs: leaseMs).tasks
+    }
+
+    public func claimBatch(node: String, limit: Int, nowMs: Int64, leaseMs: Int64) async throws -> ClaimBatch {
+        guard limit > 0 else { return ClaimBatch(tasks: [], queuedRemain: true) }
         return state.withLock { state in
             var claimed: [ClaimedTask] = []
             for id in state.claimOrder(limit: limit, nowMs: nowMs) {
@@ -163,7 +167,8 @@ public final class MemoryClusterStore: ClusterStore {
                 state.owners[record.owner.quotaKey, default: .init()].turn = state.lastTurn
                 claimed.append(ClaimedTask(record: record, lease: lease))
             }
-            return claimed
+            let queuedRemain = state.rows.values.contains { $0.record.status == .queued }
+            return ClaimBatch(tasks: claimed, queuedRemain: queuedRemain)
         }
     }
 
