@@ -90,13 +90,44 @@ extension PostgresClusterStore {
         }
     }
 
+    /// Also brings the table's statistics up to date once it has doubled since they last counted it
+    /// (``TableStatistics``).
     public func counts() async throws -> [TaskStatus: Int] {
         var counts: [TaskStatus: Int] = [:]
+        var total = 0
         for row in try await rows("SELECT status, count(*) FROM errand_tasks GROUP BY status") {
             let (text, count) = try row.decode((String, Int64).self)
+            total += Int(count)
             if let status = TaskStatus(rawValue: text) { counts[status] = Int(count) }
         }
+        if tableStatistics.shouldAnalyze(rows: total) { await analyzeTasks(rows: total) }
         return counts
+    }
+
+    /// `ANALYZE errand_tasks`, so that every connection plans its statements again for the table's size.
+    private func analyzeTasks(rows: Int) async {
+        do {
+            _ = try await self.rows("ANALYZE errand_tasks")
+            tableStatistics.analyzed(rows: rows)
+            logger.debug("analyzed the task table as it grew", metadata: ["rows": "\(rows)"])
+        } catch {
+            tableStatistics.analyzed(rows: nil)
+            logger.warning("could not analyze the task table", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The rows PostgreSQL's statistics last counted in `errand_tasks` (0 if it was never analyzed).
+    static func analyzedRows(client: PostgresClient, logger: Logger, deadline: Duration)
+        async throws(PostgresClusterStoreError) -> Int
+    {
+        let rows = try await Self.rows(
+            client: client, logger: logger, deadline: deadline,
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'errand_tasks'::regclass")
+        do {
+            return Int(try rows.first?.decode(Int64.self) ?? 0)
+        } catch {
+            throw .database("could not read the task table's statistics: \(error)")
+        }
     }
 
     public func activeCount(ownerKey: String) async throws -> Int {

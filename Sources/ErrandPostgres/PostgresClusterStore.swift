@@ -28,13 +28,15 @@ public final class PostgresClusterStore: ClusterStore {
     let listener: PostgresSignalListener
     let writes: GroupCommitQueue<FencedWrite, Bool>
     let inserts: GroupCommitQueue<NewTask, InsertOutcome>
+    let tableStatistics: TableStatistics
     private let clientTask: Task<Void, Never>
 
     private init(
         client: PostgresClient, configuration: PostgresClusterStoreConfiguration, logger: Logger,
-        listener: PostgresSignalListener, clientTask: Task<Void, Never>
+        listener: PostgresSignalListener, clientTask: Task<Void, Never>, analyzedRows: Int
     ) {
         self.client = client
+        self.tableStatistics = TableStatistics(analyzedRows: analyzedRows)
         self.configuration = configuration
         self.logger = logger
         self.listener = listener
@@ -69,6 +71,7 @@ public final class PostgresClusterStore: ClusterStore {
             throw .database("cannot configure the connection: \(error)")
         }
         let clientTask = Task { await client.run() }
+        let analyzedRows: Int
         let listener = PostgresSignalListener(
             configuration: connectionConfiguration, channel: configuration.channel, logger: logger)
         do {
@@ -76,6 +79,8 @@ public final class PostgresClusterStore: ClusterStore {
             // pool would keep retrying in the background.
             try await listener.start()
             try await PostgresMigrator(client: client, logger: logger).migrate()
+            analyzedRows = try await Self.analyzedRows(
+                client: client, logger: logger, deadline: configuration.callTimeout)
         } catch {
             await listener.stop()
             clientTask.cancel()
@@ -86,7 +91,8 @@ public final class PostgresClusterStore: ClusterStore {
             "opened the PostgreSQL task store",
             metadata: ["host": "\(configuration.host)", "database": "\(configuration.database ?? "")"])
         return PostgresClusterStore(
-            client: client, configuration: configuration, logger: logger, listener: listener, clientTask: clientTask)
+            client: client, configuration: configuration, logger: logger, listener: listener, clientTask: clientTask,
+            analyzedRows: analyzedRows)
     }
 
     /// Stops listening, ends every signal stream and closes the connections. Calls after this fail.
