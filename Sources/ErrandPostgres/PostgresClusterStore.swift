@@ -48,7 +48,7 @@ public final class PostgresClusterStore: ClusterStore {
                 batch, client: client, channel: channel, logger: logger, deadline: deadline)
             return batch.map { stored.contains($0.record.id) }
         }
-        self.inserts = GroupCommitQueue(maxBatch: 256, maxInFlight: 4, taskID: \.task.id) { batch in
+        self.inserts = GroupCommitQueue(maxBatch: 256, maxInFlight: 2, taskID: \.task.id) { batch in
             try await Self.storeNewTasks(batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
     }
