@@ -177,16 +177,8 @@ extension PostgresClusterStore {
     static func committedRows<Statement: PostgresPreparedStatement>(
         client: PostgresClient, logger: Logger, deadline: Duration, _ statement: Statement
     ) async throws(PostgresClusterStoreError) -> [Statement.Row] where Statement.Row: Sendable {
-        do {
-            return try await withDeadline(deadline) {
-                try await client.withTransaction(logger: logger) { connection in
-                    var rows: [Statement.Row] = []
-                    for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-                    return rows
-                }
-            }
-        } catch {
-            throw Self.mapped(error)
+        try await transaction(client: client, logger: logger, deadline: deadline) { connection in
+            try await connection.rows(statement, logger: logger)
         }
     }
 
@@ -195,10 +187,17 @@ extension PostgresClusterStore {
     func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws(PostgresClusterStoreError) -> Result {
-        let client = self.client
-        let logger = self.logger
+        try await Self.transaction(client: client, logger: logger, deadline: configuration.callTimeout, body)
+    }
+
+    /// Runs `body` in one transaction on a connection of `client`'s pool: committed if it returns, rolled back if
+    /// it throws or the call runs past `deadline`.
+    static func transaction<Result: Sendable>(
+        client: PostgresClient, logger: Logger, deadline: Duration,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws(PostgresClusterStoreError) -> Result {
         do {
-            return try await Self.withDeadline(configuration.callTimeout) {
+            return try await withDeadline(deadline) {
                 try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
         } catch {
@@ -244,6 +243,15 @@ extension PostgresConnection {
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         var rows: [PostgresRow] = []
         for try await row in try await self.query(query, logger: logger) { rows.append(row) }
+        return rows
+    }
+
+    /// Every row a prepared `statement` returns, decoded, inside a transaction body.
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        var rows: [Statement.Row] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
         return rows
     }
 }
