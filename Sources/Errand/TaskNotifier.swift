@@ -79,16 +79,18 @@ final class TaskNotifier: Sendable {
                 return state.watchers.removeValue(forKey: task.id)
             } ?? []
         if let creator = task.owner.session { audience.insert(creator) }
-        // A REST task, or one no session watches: nothing to encode.
-        guard !audience.isEmpty else { return }
-        let status = MCPSession.event(
-            .notification(method: "notifications/tasks/status", params: task.mcpTask))
+        // Encoded once, and only for a live session: a REST task's creator (`rest:…`) is no session, so most
+        // events of a REST-driven server encode nothing.
+        var status: SSEEvent?
         for sessionID in audience {
             // A session only ever hears of tasks its principal may see.
             guard let session = sessions.session(sessionID), session.supportsTasks,
                 session.owner.mayAccess(task.owner)
             else { continue }
-            session.sendOnGetStream(event: status)
+            if status == nil {
+                status = MCPSession.event(.notification(method: "notifications/tasks/status", params: task.mcpTask))
+            }
+            if let status { session.sendOnGetStream(event: status) }
         }
         if event.change == .progress, let progress = task.progress, let token = task.requestMeta?["progressToken"],
             let creator = task.owner.session.flatMap(sessions.session)
