@@ -12,7 +12,8 @@
 # interleaved, median reported; PostgreSQL durable and then switched to fsync=off + synchronous_commit=off, each
 # row labelled. Prints one table with ratios to memory. Stops the cluster and deletes it on exit.
 #
-# Then runs scripts/bench-wire-stores.sh with the release `errand` (REST submissions by wrk; BENCH_WIRE=0 skips it).
+# Then runs scripts/bench-wire-stores.sh with the release `errand` (REST submissions by wrk; BENCH_WIRE=0 skips it;
+# BENCH_WIRE_ROUNDS rounds of it, 3 by default, median reported).
 #
 # Knobs: BENCH_TASKS (tasks per configuration and round, 20000), BENCH_ROUNDS (3), BENCH_SUBMITTERS (50),
 # BENCH_IDLE (one-at-a-time tasks for pickup latency, 500), BENCH_SKIP_BUILD=1, BENCH_BIN=path/to/ErrandBench
@@ -81,5 +82,6 @@ if [ "${BENCH_WIRE:-1}" = 1 ]; then
     stop_postgres
     echo
     echo "== over the wire: scripts/bench-wire-stores.sh"
-    ERRAND_BIN=${ERRAND_BIN:-$(dirname "$bin")/errand} bash scripts/bench-wire-stores.sh
+    ERRAND_BIN=${ERRAND_BIN:-$(dirname "$bin")/errand} ROUNDS=${BENCH_WIRE_ROUNDS:-3} \
+        bash scripts/bench-wire-stores.sh
 fi

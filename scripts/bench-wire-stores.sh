@@ -10,7 +10,11 @@
 # Per store: tasks/s submitted (accepted by the API) and completed (all accepted tasks done, from the first
 # request to the last completion), submit latency p50/p99 (wrk), refused requests, and CPU per completed task of
 # the Errand processes and of the PostgreSQL server (postmaster and backends), from /proc.
-# Knobs: DURATION (10), CONNECTIONS (32), THREADS (2), STORES ("memory sqlite pg1 pg2": which rows to run). scripts/bench-stores.sh runs it after its in-process table.
+# Knobs: DURATION (10), CONNECTIONS (32), THREADS (2), STORES ("memory sqlite pg1 pg2": which rows to run), ROUNDS
+# (1): rounds of every row, interleaved (round 1 of each store, then round 2, …), each on a fresh server and a
+# fresh database; with more than one, a last table gives each store's round of median done/s and every round's
+# done/s (this 2-core VM's speed drifts by a quarter from minute to minute). scripts/bench-stores.sh runs it after
+# its in-process table, with 3 rounds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=lib/common.sh
@@ -23,6 +27,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 STORES=${STORES:-memory sqlite pg1 pg2}
+ROUNDS=${ROUNDS:-1}
 command -v wrk >/dev/null || ensure_apt_packages wrk
 
 work=$(mktemp -d)
@@ -113,8 +118,11 @@ tick = 1e6 / os.sysconf("SC_CLK_TCK")
 elapsed = float(end) - float(start)
 per = lambda ticks: f"{ticks * tick / max(done, 1):.0f}"
 pg_text = per(pg) if name.startswith("PostgreSQL") else "-"
-print(f"{name:<34}{accepted / float(duration):>10.0f}{done / elapsed:>11.0f}{p50:>18}{p99:>18}{refused:>8}"
-      f"{per(errand):>12}{pg_text:>10}{'' if done >= accepted else '  (not all completed)'}")
+row = (f"{name:<34}{accepted / float(duration):>10.0f}{done / elapsed:>11.0f}{p50:>18}{p99:>18}{refused:>8}"
+       f"{per(errand):>12}{pg_text:>10}{'' if done >= accepted else '  (not all completed)'}")
+print(row)
+with open(os.environ["ROWS_FILE"], "a") as rows:
+    rows.write(f"{name}\t{done / elapsed:.0f}\t{row}\n")
 PY
     for pid in "${pids[@]}"; do stop_errand "$pid"; done
     pids=()
@@ -127,40 +135,67 @@ printf '%-34s%10s%11s%18s%18s%8s%12s%10s\n' store "sub/s" "done/s" "submit p50" 
 # runs ROW: whether STORES asks for the row.
 runs() { [[ " $STORES " == *" $1 "* ]]; }
 
-if runs memory; then
-    start_errand memory "$work" "$bin" serve --port 0 --store memory "${limits[@]}" || die "errand did not start"
-    pids=("$ERRAND_SERVER_PID")
-    measure "memory" "$ERRAND_SERVER_URL"
-fi
-
-if runs sqlite; then
-    start_errand sqlite "$work" "$bin" serve --port 0 --store "sqlite:$work/tasks.sqlite" "${limits[@]}" \
-        || die "errand did not start"
-    pids=("$ERRAND_SERVER_PID")
-    measure "SQLite (synchronous=NORMAL)" "$ERRAND_SERVER_URL"
-fi
-
+export ROWS_FILE=$work/rows.tsv
 "${psql[@]}" -c "CREATE DATABASE one_node" -c "CREATE DATABASE two_nodes"
 base=${PG_URL%/*}
-if runs pg1; then
-    start_errand pg-1 "$work" "$bin" serve --port 0 --store "$base/one_node" --node n1 "${limits[@]}" \
-        || die "errand did not start"
-    pids=("$ERRAND_SERVER_PID")
-    measure "PostgreSQL, 1 node (durable)" "$ERRAND_SERVER_URL"
-fi
+for round in $(seq "$ROUNDS"); do
+    [ "$ROUNDS" = 1 ] || log "round $round of $ROUNDS"
+    if runs memory; then
+        start_errand memory "$work" "$bin" serve --port 0 --store memory "${limits[@]}" \
+            || die "errand did not start"
+        pids=("$ERRAND_SERVER_PID")
+        measure "memory" "$ERRAND_SERVER_URL"
+    fi
 
-if runs pg2; then
-    start_errand pg-a "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node a "${limits[@]}" \
-        || die "errand did not start"
-    pids=("$ERRAND_SERVER_PID")
-    url_a=$ERRAND_SERVER_URL
-    start_errand pg-b "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node b "${limits[@]}" \
-        || die "errand did not start"
-    pids+=("$ERRAND_SERVER_PID")
-    url_b=$ERRAND_SERVER_URL
-    "$bin" worker --store "$base/two_nodes" --node w --log-level error >"$work/worker.out" 2>"$work/worker.err" &
-    pids+=("$!")
-    measure "PostgreSQL, 2 nodes + worker" "$url_a" "$url_b"
+    if runs sqlite; then
+        rm -f "$work"/tasks.sqlite*
+        start_errand sqlite "$work" "$bin" serve --port 0 --store "sqlite:$work/tasks.sqlite" "${limits[@]}" \
+            || die "errand did not start"
+        pids=("$ERRAND_SERVER_PID")
+        measure "SQLite (synchronous=NORMAL)" "$ERRAND_SERVER_URL"
+    fi
+
+    if [ "$round" -gt 1 ]; then
+        "${psql[@]}" -c "DROP DATABASE one_node" -c "DROP DATABASE two_nodes" \
+            -c "CREATE DATABASE one_node" -c "CREATE DATABASE two_nodes"
+    fi
+    if runs pg1; then
+        start_errand pg-1 "$work" "$bin" serve --port 0 --store "$base/one_node" --node n1 "${limits[@]}" \
+            || die "errand did not start"
+        pids=("$ERRAND_SERVER_PID")
+        measure "PostgreSQL, 1 node (durable)" "$ERRAND_SERVER_URL"
+    fi
+
+    if runs pg2; then
+        start_errand pg-a "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node a "${limits[@]}" \
+            || die "errand did not start"
+        pids=("$ERRAND_SERVER_PID")
+        url_a=$ERRAND_SERVER_URL
+        start_errand pg-b "$work" "$bin" serve --port 0 --store "$base/two_nodes" --node b "${limits[@]}" \
+            || die "errand did not start"
+        pids+=("$ERRAND_SERVER_PID")
+        url_b=$ERRAND_SERVER_URL
+        "$bin" worker --store "$base/two_nodes" --node w --log-level error >"$work/worker.out" \
+            2>"$work/worker.err" &
+        pids+=("$!")
+        measure "PostgreSQL, 2 nodes + worker" "$url_a" "$url_b"
+    fi
+done
+if [ "$ROUNDS" -gt 1 ]; then
+    echo
+    echo "Median of $ROUNDS rounds: each store's round of median done/s, then every round's done/s."
+    printf '%-34s%10s%11s%18s%18s%8s%12s%10s\n' store "sub/s" "done/s" "submit p50" "submit p99" refused \
+        "errand µs" "pg µs"
+    python3 - "$ROWS_FILE" <<'PY'
+import sys
+stores = {}
+for line in open(sys.argv[1]):
+    name, done, row = line.rstrip("\n").split("\t", 2)
+    stores.setdefault(name, []).append((int(done), row))
+for name, rounds in stores.items():
+    ordered = sorted(rounds)
+    print(ordered[(len(ordered) - 1) // 2][1], "  rounds:", " / ".join(str(done) for done, _ in rounds))
+PY
 fi
 echo "sub/s: tasks accepted per second of wrk; done/s: completed tasks per second from the first request to the"
 echo "last completion; errand µs / pg µs: CPU per completed task of the Errand processes / the PostgreSQL server."
