@@ -48,14 +48,14 @@ extension PostgresClusterStore {
         guard !batch.isEmpty else { return [] }
         let rows = try await committedRows(
             client: client, logger: logger, deadline: deadline, PreparedStatements.InsertTasks(batch, channel: channel))
-        var results: [String: (active: Int64, stored: Bool, fence: Int64?)] = [:]
-        for case let row? in rows { results[row.id] = (row.active, row.stored, row.fence) }
-        return try batch.map { new throws(PostgresClusterStoreError) in
-            guard let result = results[new.task.id.rawValue] else {
-                throw .database("a batched insert returned nothing for task \(new.task.id.rawValue)")
-            }
-            if result.stored { return result.fence.map { .started(fence: $0) } ?? .inserted }
-            if result.active >= Int64(new.ownerLimit) { return .ownerAtLimit(active: Int(result.active)) }
+        guard case let (active, stored, fences)?? = rows.first,
+            active.count == batch.count, stored.count == batch.count, fences.count == batch.count
+        else {
+            throw .database("a batched insert of \(batch.count) tasks did not answer for each")
+        }
+        return batch.indices.map { index in
+            if stored[index] { return fences[index] > 0 ? .started(fence: fences[index]) : .inserted }
+            if active[index] >= Int64(batch[index].ownerLimit) { return .ownerAtLimit(active: Int(active[index])) }
             return .duplicate
         }
     }

@@ -46,9 +46,7 @@ public final class PostgresClusterStore: ClusterStore {
         // One batch of each kind in flight: what arrives meanwhile goes in the next, larger one. Two in flight
         // made batches half the size and cost a fifth more CPU per task on both sides (docs/operations.md).
         self.writes = GroupCommitQueue(maxBatch: 256, maxInFlight: 1, taskID: \.record.id) { batch in
-            let stored = try await Self.storeFencedWrites(
-                batch, client: client, channel: channel, logger: logger, deadline: deadline)
-            return batch.map { stored.contains($0.record.id) }
+            try await Self.storeFencedWrites(batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
         self.inserts = GroupCommitQueue(maxBatch: 256, maxInFlight: 1, taskID: \.task.id) { batch in
             try await Self.storeNewTasks(batch, client: client, channel: channel, logger: logger, deadline: deadline)

@@ -81,22 +81,25 @@ extension PreparedStatements {
                 FROM ranked WHERE before < owner_limit
                 ON CONFLICT (id) DO NOTHING RETURNING id, fence),
             announced AS (
-                SELECT ranked.id, ranked.before, inserted.id IS NOT NULL AS stored, inserted.fence, ranked.origin,
+                SELECT ranked.n, ranked.before, inserted.id IS NOT NULL AS stored, inserted.fence, ranked.origin,
                     CASE WHEN inserted.id IS NOT NULL
                         THEN pg_notify($21, ranked.origin || '|c|' || ranked.id || '|'
                             || CASE WHEN inserted.fence IS NULL THEN ranked.status ELSE 'working' END || '|') END
                 FROM ranked LEFT JOIN inserted ON inserted.id = ranked.id)
             -- Every created signal first, then one wake if a task was queued (Append runs its parts in order): a
             -- node that claims on the wake has published the task's creation already.
-            SELECT id, before, stored, fence FROM announced
+            -- One row answers for the whole batch, in its order (a row per task cost more to decode than to insert).
+            SELECT array_agg(before ORDER BY n), array_agg(stored ORDER BY n), array_agg(coalesce(fence, 0) ORDER BY n)
+            FROM announced
             UNION ALL
-            SELECT NULL, NULL, NULL, NULL
+            SELECT NULL, NULL, NULL
             FROM (SELECT min(origin) AS origin FROM announced WHERE stored AND fence IS NULL) AS woken
             WHERE woken.origin IS NOT NULL
                 AND pg_notify($21, woken.origin || '\(ClusterSignalPayload.wakeSuffix)') IS NOT NULL
             """
-        /// One per task (`fence`: the token of a task started at once); the wake's row has no id.
-        typealias Row = (id: String, active: Int64, stored: Bool, fence: Int64?)?
+        /// For each task of the batch, in order: its owner's unfinished tasks before it, whether it was stored, and
+        /// the fencing token of a task started at once (0: not started; tokens start at 1). The wake's row is `nil`.
+        typealias Row = (active: [Int64], stored: [Bool], fences: [Int64])?
 
         var tasks: [NewTask]
         var channel: String
@@ -141,10 +144,8 @@ extension PreparedStatements {
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let cells = row.makeRandomAccess()
-            guard let id = try cells[0].decode(String?.self) else { return nil }
-            return (
-                id, try cells[1].decode(Int64.self), try cells[2].decode(Bool.self), try cells[3].decode(Int64?.self)
-            )
+            guard let active = try cells[0].decode([Int64]?.self) else { return nil }
+            return (active, try cells[1].decode([Bool].self), try cells[2].decode([Int64].self))
         }
     }
 }
@@ -159,8 +160,8 @@ extension PreparedStatements {
             WITH u AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[], $6::bigint[],
                     $7::bool[], $8::bool[], $9::bigint[], $10::bool[], $11::bigint[], $12::text[])
-                    AS u(id, status, record, attempt, priority, expires_at, expires, requeued, run_after, ends, fence,
-                        suffix)),
+                    WITH ORDINALITY AS u(id, status, record, attempt, priority, expires_at, expires, requeued,
+                        run_after, ends, fence, suffix, n)),
             holder AS (SELECT t.id, coalesce(t.lease_node, '') AS node FROM errand_tasks AS t JOIN u ON t.id = u.id),
             updated AS (
                 UPDATE errand_tasks AS t SET status = u.status, record = u.record, attempt = u.attempt,
@@ -176,11 +177,15 @@ extension PreparedStatements {
             dropped AS (
                 DELETE FROM errand_input_requests AS r USING u, updated
                 WHERE u.ends AND r.task_id = u.id AND updated.id = u.id)
-            SELECT updated.id, pg_notify($13, holder.node || u.suffix),
-                CASE WHEN u.requeued THEN pg_notify($13, holder.node || '\(ClusterSignalPayload.wakeSuffix)') END
-            FROM updated JOIN holder ON holder.id = updated.id JOIN u ON u.id = updated.id
+            -- One row: the positions in the batch of the stored writes (a row per task cost more to decode).
+            SELECT array_agg(signalled.n) FROM (
+                SELECT u.n, pg_notify($13, holder.node || u.suffix) AS changed,
+                    CASE WHEN u.requeued THEN pg_notify($13, holder.node || '\(ClusterSignalPayload.wakeSuffix)') END
+                        AS woken
+                FROM updated JOIN holder ON holder.id = updated.id JOIN u ON u.id = updated.id) AS signalled
             """
-        typealias Row = String
+        /// The positions (from 1) in the batch of the writes stored; `nil` when none was.
+        typealias Row = [Int64]?
 
         var writes: [FencedWrite]
         var channel: String
@@ -212,7 +217,7 @@ extension PreparedStatements {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> String { try row.makeRandomAccess()[0].decode(String.self) }
+        func decodeRow(_ row: PostgresRow) throws -> [Int64]? { try row.makeRandomAccess()[0].decode([Int64]?.self) }
     }
 }
 
