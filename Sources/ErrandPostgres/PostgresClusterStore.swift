@@ -46,7 +46,8 @@ public final class PostgresClusterStore: ClusterStore {
         // One batch of each kind in flight: what arrives meanwhile goes in the next, larger one. Two in flight
         // made batches half the size and cost a fifth more CPU per task on both sides (docs/operations.md).
         self.writes = GroupCommitQueue(maxBatch: 256, maxInFlight: 1, taskID: \.record.id) { batch in
-            try await Self.storeFencedWrites(batch, client: client, channel: channel, logger: logger, deadline: deadline)
+            try await Self.storeFencedWrites(
+                batch, client: client, channel: channel, logger: logger, deadline: deadline)
         }
         self.inserts = GroupCommitQueue(maxBatch: 256, maxInFlight: 1, taskID: \.task.id) { batch in
             try await Self.storeNewTasks(batch, client: client, channel: channel, logger: logger, deadline: deadline)
@@ -198,7 +199,8 @@ extension PostgresClusterStore {
     ) async throws(PostgresClusterStoreError) -> Result {
         do {
             return try await withDeadline(deadline) {
-                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                try await client.withConnection { connection in try await connection.inTransaction(logger: logger, body)
+                }
             }
         } catch {
             throw Self.mapped(error)

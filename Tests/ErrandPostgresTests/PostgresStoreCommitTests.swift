@@ -1,7 +1,9 @@
 #if Postgres
     import ErrandEngine
-    import ErrandPostgres
+    @testable import ErrandPostgres
     import ErrandProtocol
+    import Logging
+    import PostgresNIO
     import Testing
 
     /// A write returns only once its transaction committed. PostgreSQL answers a statement (its rows and
@@ -51,6 +53,34 @@
                     _ = try await store.write(done, lease: claimed.lease, change: .status, runAfterMs: nil)
                 }
                 #expect(try await store.task(claimed.record.id)?.status == .working)
+            }
+        }
+
+        @Test func aTransactionWhoseBodyThrowsIsRolledBackAndLeavesNoConnectionInsideIt() async throws {
+            struct Refused: Error {}
+            try await withStore { store, _ in
+                let logger = Logger(label: "test")
+                await #expect(throws: PostgresClusterStoreError.self) {
+                    try await store.transaction { connection in
+                        try await connection.query(
+                            """
+                            INSERT INTO errand_nodes (node, worker_slots, running, seen_at) VALUES ('ghost', 1, 0, 0)
+                            """, logger: logger)
+                        throw Refused()
+                    }
+                }
+                let ghosts = try await store.rows("SELECT count(*) FROM errand_nodes WHERE node = 'ghost'")
+                #expect(try ghosts.first?.decode(Int64.self) == 0)
+                let open = try await store.rows(
+                    """
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND state LIKE 'idle in transaction%'
+                    """)
+                #expect(try open.first?.decode(Int64.self) == 0)
+                // And the next transaction commits as usual.
+                let kept = makeTask()
+                try await store.insert(kept, origin: "a")
+                #expect(try await store.task(kept.id)?.status == .queued)
             }
         }
     }
