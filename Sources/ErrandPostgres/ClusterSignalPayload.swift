@@ -12,6 +12,7 @@ enum ClusterSignalPayload {
 
     /// The node name as payloads carry it: `|` replaced by `/`, cut to ``maxNodeBytes`` bytes.
     static func sanitizedNode(_ node: String) -> String {
+        guard node.utf8.count > maxNodeBytes || node.utf8.contains(UInt8(ascii: "|")) else { return node }
         var text = node.replacing("|", with: "/")
         while text.utf8.count > maxNodeBytes { text.removeLast() }
         return text
