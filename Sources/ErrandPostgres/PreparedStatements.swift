@@ -45,10 +45,14 @@ extension PreparedStatements {
                     WITH ORDINALITY AS u(id, status, owner_key, principal, has_principal, team, has_team, session,
                         has_session, target, created_at, expires_at, expires, priority, attempt, record, parent,
                         has_parent, owner_limit, origin, start, start_node, started_at, lease_until, spare, concurrent, n)),
+            -- Each owner of the batch counted from its own entries in errand_tasks_owner: written as a join, the
+            -- generic plan read every unfinished task of every owner (a backlog's worth) for each batch.
             active AS (
-                SELECT owner_key, count(*) AS active FROM errand_tasks
-                WHERE owner_key IN (SELECT owner_key FROM u) AND status IN \(PostgresSchema.unfinishedStatuses)
-                GROUP BY owner_key),
+                SELECT owners.owner_key, (
+                        SELECT count(*) FROM errand_tasks AS t
+                        WHERE t.owner_key = owners.owner_key AND t.status IN \(PostgresSchema.unfinishedStatuses))
+                    AS active
+                FROM (SELECT DISTINCT owner_key FROM u) AS owners),
             -- A task may start at once when its node has a spare slot for each runnable task waiting before it
             -- (counted only if one may start, up to one past the largest spare).
             waiting AS (
