@@ -4,29 +4,28 @@ import PostgresNIO
 /// `withTransaction` parses each anew (for every batch the store commits, the client encoded and the server parsed
 /// two statements more than it ran).
 enum TransactionControl {
-    struct Begin: PostgresPreparedStatement {
+    struct Begin: ControlStatement {
         static let name = "errand_begin"
         static let sql = "BEGIN"
-        typealias Row = Void
-        func makeBindings() throws -> PostgresBindings { PostgresBindings() }
-        func decodeRow(_ row: PostgresRow) throws {}
     }
 
-    struct Commit: PostgresPreparedStatement {
+    struct Commit: ControlStatement {
         static let name = "errand_commit"
         static let sql = "COMMIT"
-        typealias Row = Void
-        func makeBindings() throws -> PostgresBindings { PostgresBindings() }
-        func decodeRow(_ row: PostgresRow) throws {}
     }
 
-    struct Rollback: PostgresPreparedStatement {
+    struct Rollback: ControlStatement {
         static let name = "errand_rollback"
         static let sql = "ROLLBACK"
-        typealias Row = Void
-        func makeBindings() throws -> PostgresBindings { PostgresBindings() }
-        func decodeRow(_ row: PostgresRow) throws {}
     }
+}
+
+/// A statement without parameters or rows: only its name and text differ.
+protocol ControlStatement: PostgresPreparedStatement where Row == Void {}
+
+extension ControlStatement {
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 extension PostgresConnection {
