@@ -92,15 +92,6 @@ final class GroupCommitQueue<Item: Sendable, Outcome: Sendable>: Sendable {
     /// `nil` (and this flusher ends) when there is none.
     private func nextBatch() -> [Waiting]? {
         state.withLock { state in
-            // Usually every waiting item goes: take them whole, without copying them one by one.
-            if !state.waiting.isEmpty, state.waiting.count <= maxBatch, state.busy.isEmpty,
-                Set(state.waiting.lazy.map(\.taskID)).count == state.waiting.count
-            {
-                let batch = state.waiting
-                state.waiting = []
-                for waiting in batch { state.busy.insert(waiting.taskID) }
-                return batch
-            }
             var batch: [Waiting] = []
             var later: [Waiting] = []
             for waiting in state.waiting {
