@@ -87,10 +87,10 @@ final class TaskNotifier: Sendable {
             guard let session = sessions.session(sessionID), session.supportsTasks,
                 session.owner.mayAccess(task.owner)
             else { continue }
-            if status == nil {
-                status = MCPSession.event(.notification(method: "notifications/tasks/status", params: task.mcpTask))
-            }
-            if let status { session.sendOnGetStream(event: status) }
+            let event =
+                status ?? MCPSession.event(.notification(method: "notifications/tasks/status", params: task.mcpTask))
+            status = event
+            session.sendOnGetStream(event: event)
         }
         if event.change == .progress, let progress = task.progress, let token = task.requestMeta?["progressToken"],
             let creator = task.owner.session.flatMap(sessions.session)
